@@ -1,0 +1,17 @@
+"""Agency back office: households, matching, leases, guarantees, rent ledger, bail glissant reviews."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+from passerelle.models import Role
+from passerelle.security import guard_blueprint
+
+bp = Blueprint("agency_backoffice", __name__, url_prefix="/agence", template_folder="templates")
+guard_blueprint(bp, Role.AGENCY_STAFF)
+
+
+def init_app(app: Flask) -> None:
+    from agency_backoffice import views  # noqa: F401
+
+    app.register_blueprint(bp)

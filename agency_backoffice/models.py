@@ -1,0 +1,1 @@
+"""Back-office tables (households, leases, ledger) arrive with their capabilities."""

@@ -1,0 +1,23 @@
+"""Capture: landlords, units, capture cases, campaigns, assessments, agreements, targets and indicators."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+from passerelle.models import Role
+from passerelle.security import guard_blueprint
+
+# Operators' staff work the capture pipeline.
+bp = Blueprint("capture", __name__, url_prefix="/captation", template_folder="templates")
+guard_blueprint(bp, Role.AGENCY_STAFF)
+
+# The metropolis watches targets and indicators: aggregates only.
+metro_bp = Blueprint("metro", __name__, url_prefix="/metropole", template_folder="templates")
+guard_blueprint(metro_bp, Role.METRO)
+
+
+def init_app(app: Flask) -> None:
+    from capture import views  # noqa: F401
+
+    app.register_blueprint(bp)
+    app.register_blueprint(metro_bp)

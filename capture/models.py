@@ -1,0 +1,1 @@
+"""Capture tables (landlords, units, capture cases) arrive with the capture pipeline."""

@@ -1,0 +1,1 @@
+"""Landlord portal tables (simulations, declaration drafts, alerts) arrive with the portal."""

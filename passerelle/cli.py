@@ -1,0 +1,273 @@
+"""The ``passerelle`` command: the Flask CLI of the application factory, plus our own commands."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from passerelle.db import db
+
+
+def main() -> None:
+    from passerelle import create_app
+
+    FlaskGroup(create_app=create_app, help="Passerelle — intermédiation locative.")(prog_name="passerelle")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(db_group)
+    app.cli.add_command(import_group)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(create_user_command)
+
+
+# --- database -------------------------------------------------------------------------------------
+
+
+@click.group("db", help="Schéma de la base (migrations Alembic).")
+def db_group() -> None:
+    pass
+
+
+@db_group.command("upgrade", help="Appliquer les migrations jusqu'à REVISION (par défaut : head).")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    from passerelle import migrate
+
+    migrate.upgrade(db.engine, revision)
+    click.echo(f"Base à jour ({', '.join(sorted(migrate.current_heads(db.engine))) or 'vide'}).")
+
+
+@db_group.command("downgrade", help="Revenir à REVISION (« base » pour tout défaire).")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(revision: str) -> None:
+    from passerelle import migrate
+
+    migrate.downgrade(db.engine, revision)
+    click.echo(f"Base ramenée à {', '.join(sorted(migrate.current_heads(db.engine))) or 'base'}.")
+
+
+@db_group.command("current", help="Afficher la révision de la base.")
+@with_appcontext
+def db_current() -> None:
+    from passerelle import migrate
+
+    click.echo(", ".join(sorted(migrate.current_heads(db.engine))) or "base (aucune migration appliquée)")
+
+
+@db_group.command("revision", help="Créer une migration (développeurs).")
+@click.option("-m", "--message", required=True)
+@click.option("--autogenerate/--empty", default=True)
+@with_appcontext
+def db_revision(message: str, autogenerate: bool) -> None:
+    from alembic import command
+
+    from passerelle import migrate
+
+    command.revision(migrate.alembic_config(db.engine), message=message, autogenerate=autogenerate)
+
+
+# --- reference data -------------------------------------------------------------------------------
+
+
+@click.group("import", help="Importer les données de référence depuis les fichiers officiels.")
+def import_group() -> None:
+    pass
+
+
+def _run_import(label: str, run: Callable[..., Any]) -> None:
+    """Run an importer with a progress bar, print its report, commit only when it imported."""
+    from passerelle.reference.importers import FatalImportError
+
+    session = db.session
+    with click.progressbar(length=100, label=label, file=sys.stderr) as bar:
+        state = {"done": 0}
+
+        def progress(done: int, total: int) -> None:
+            percent = int(done * 100 / total) if total else 100
+            bar.update(percent - state["done"])
+            state["done"] = percent
+
+        try:
+            report = run(session, progress)
+        except FatalImportError as exc:
+            session.rollback()
+            raise click.ClickException(str(exc)) from exc
+    for rejection in report.rejected:
+        click.echo(f"  ligne {rejection.line} : {rejection.message}", err=True)
+    if report.imported:
+        session.commit()
+    else:
+        session.rollback()
+    click.echo(report.summary())
+    if not report.imported:
+        sys.exit(1)
+
+
+@import_group.command(
+    "rent-map", help="Carte des loyers (CSV data.gouv.fr, séparateur « ; », virgule décimale)."
+)
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--edition",
+    type=int,
+    help="Année de l'édition (par défaut : déduite du nom du fichier, sinon "
+    "le paramètre rent_map.default_edition).",
+)
+@click.option(
+    "--housing-type",
+    default="appartement",
+    show_default=True,
+    type=click.Choice(["appartement", "maison", "appartement_t1t2", "appartement_t3plus"]),
+)
+@click.option("--skip-invalid", is_flag=True, help="Importer les lignes valides malgré des lignes rejetées.")
+@with_appcontext
+def import_rent_map(path: Path, edition: int | None, housing_type: str, skip_invalid: bool) -> None:
+    from passerelle.reference import importers
+
+    _run_import(
+        "Carte des loyers",
+        lambda session, progress: importers.import_rent_map(
+            session,
+            path,
+            edition=edition,
+            housing_type=housing_type,
+            skip_invalid=skip_invalid,
+            progress=progress,
+        ),
+    )
+
+
+@import_group.command("irl", help="Indice de référence des loyers (CSV INSEE, ou year,quarter,irl).")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--skip-invalid", is_flag=True, help="Importer les lignes valides malgré des lignes rejetées.")
+@with_appcontext
+def import_irl(path: Path, skip_invalid: bool) -> None:
+    from passerelle.reference import importers
+
+    _run_import(
+        "IRL",
+        lambda session, progress: importers.import_irl(
+            session, path, skip_invalid=skip_invalid, progress=progress
+        ),
+    )
+
+
+@import_group.command("ceilings", help="Plafonds de ressources (PLUS, PLAI, intermédiaire).")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--skip-invalid", is_flag=True, help="Importer les lignes valides malgré des lignes rejetées.")
+@with_appcontext
+def import_ceilings(path: Path, skip_invalid: bool) -> None:
+    from passerelle.reference import importers
+
+    _run_import(
+        "Plafonds de ressources",
+        lambda session, progress: importers.import_ceilings(
+            session, path, skip_invalid=skip_invalid, progress=progress
+        ),
+    )
+
+
+@import_group.command(
+    "zonage", help="Zonage A/B/C des communes (par défaut : le fichier livré avec openfisca-france)."
+)
+@click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--skip-invalid", is_flag=True, help="Importer les lignes valides malgré des lignes rejetées.")
+@with_appcontext
+def import_zonage(path: Path | None, skip_invalid: bool) -> None:
+    from passerelle.reference import importers
+
+    _run_import(
+        "Zonage A/B/C",
+        lambda session, progress: importers.import_zonage(
+            session, path or importers.openfisca_zonage_path(), skip_invalid=skip_invalid, progress=progress
+        ),
+    )
+
+
+@import_group.command("parameters", help="Paramètres réglementaires versionnés (fichier TOML).")
+@click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_parameters(path: Path | None) -> None:
+    from passerelle.reference import importers
+
+    _run_import(
+        "Paramètres",
+        lambda session, progress: importers.import_parameters(
+            session, path or importers.DEFAULT_PARAMETERS_FILE, progress=progress
+        ),
+    )
+
+
+# --- demo and accounts ----------------------------------------------------------------------------
+
+
+@click.command("demo", help="Créer (ou compléter) les données de démonstration. Idempotent.")
+@click.option(
+    "--scale",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Volume supplémentaire pour les mesures de performance (0 : la démo seule).",
+)
+@with_appcontext
+def demo_command(scale: int) -> None:
+    if current_app.config["PASSERELLE_ENV"] == "production":
+        raise click.ClickException("Refus : pas de données de démonstration en production.")
+    from passerelle.config import ConfigurationError
+    from passerelle.demo import seed_demo
+
+    try:
+        accounts = seed_demo(db.session, scale=scale, echo=click.echo)
+    except ConfigurationError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo("Comptes de démonstration (mot de passe : demo-passerelle-2026) :")
+    for account in accounts:
+        click.echo(f"  {account.role.label:<22} {account.email}")
+
+
+@click.command("create-user", help="Créer un compte (le mot de passe est demandé).")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice(["landlord", "agency_staff", "metro", "admin"]))
+@click.option("--name", "full_name", default="")
+@click.option("--organisation-id", type=int, help="Organisation (obligatoire pour agency_staff et metro).")
+@click.password_option("--password", prompt="Mot de passe", confirmation_prompt=True)
+@with_appcontext
+def create_user_command(
+    email: str, role: str, full_name: str, organisation_id: int | None, password: str
+) -> None:
+    from passerelle.auth.operations import AccountError, create_user
+    from passerelle.auth.passwords import password_problems
+    from passerelle.models import Organisation, Role
+
+    problems = password_problems(password, email=email, min_length=current_app.config["PASSWORD_MIN_LENGTH"])
+    if problems:
+        raise click.ClickException(" ".join(problems))
+    organisation = db.session.get(Organisation, organisation_id) if organisation_id else None
+    if organisation_id and organisation is None:
+        raise click.ClickException(f"Organisation {organisation_id} introuvable.")
+    try:
+        user = create_user(
+            db.session,
+            email=email,
+            password=password,
+            role=Role(role),
+            full_name=full_name,
+            organisation=organisation,
+            verified=True,
+            by=None,
+        )
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Compte {user.email} ({user.role.label}) créé.")

@@ -1,0 +1,86 @@
+"""Configuration read from the environment, with safe defaults for development and tests only."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+ENVIRONMENTS = ("development", "test", "production")
+
+
+class ConfigurationError(RuntimeError):
+    """The application refuses to start with an unsafe or incomplete configuration."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on", "oui"}
+
+
+def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Build the configuration: defaults, then environment variables, then explicit overrides."""
+    env = os.environ
+    overrides = dict(overrides or {})
+    environment = overrides.get("PASSERELLE_ENV") or env.get("PASSERELLE_ENV", "development")
+    if environment not in ENVIRONMENTS:
+        raise ConfigurationError(
+            f"PASSERELLE_ENV={environment!r} inconnu : valeurs possibles {', '.join(ENVIRONMENTS)}."
+        )
+    default_db = "sqlite:///" + str(Path(instance_path) / "passerelle.db")
+    config: dict[str, Any] = {
+        "PASSERELLE_ENV": environment,
+        "SECRET_KEY": env.get("SECRET_KEY"),
+        "DATABASE_URL": env.get("DATABASE_URL", default_db),
+        "SQL_ECHO": _bool(env.get("SQL_ECHO")),
+        # Mail: in development and tests messages are written to the log and the outbox folder.
+        "MAIL_SERVER": env.get("MAIL_SERVER"),
+        "MAIL_PORT": int(env.get("MAIL_PORT", "587")),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD"),
+        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS"), True),
+        "MAIL_DEFAULT_SENDER": env.get(
+            "MAIL_DEFAULT_SENDER", "Passerelle <ne-pas-repondre@passerelle.local>"
+        ),
+        # Stripe: the online payment feature stays hidden without keys.
+        "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY"),
+        "STRIPE_PUBLISHABLE_KEY": env.get("STRIPE_PUBLISHABLE_KEY"),
+        "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET"),
+        "STRIPE_API_BASE": env.get("STRIPE_API_BASE"),
+        # Public base URL used in e-mailed links.
+        "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000"),
+        # Login throttling: failures counted over a sliding window, per account and per address.
+        "LOGIN_WINDOW_SECONDS": int(env.get("LOGIN_WINDOW_SECONDS", "900")),
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT": int(env.get("LOGIN_MAX_FAILURES_PER_ACCOUNT", "5")),
+        "LOGIN_MAX_FAILURES_PER_IP": int(env.get("LOGIN_MAX_FAILURES_PER_IP", "30")),
+        "TOKEN_MAX_AGE_SECONDS": int(env.get("TOKEN_MAX_AGE_SECONDS", str(24 * 3600))),
+        "PASSWORD_MIN_LENGTH": 12,
+        "WTF_CSRF_ENABLED": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "BABEL_LOCALE": "fr_FR",
+        "TIMEZONE": "Europe/Paris",
+    }
+    config.update(overrides)
+    environment = config["PASSERELLE_ENV"]
+    if environment == "production":
+        if not config.get("SECRET_KEY"):
+            raise ConfigurationError(
+                "SECRET_KEY est obligatoire en production (PASSERELLE_ENV=production) : "
+                "définissez une valeur longue et aléatoire, par exemple "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+            )
+        config["SESSION_COOKIE_SECURE"] = True
+        config["REMEMBER_COOKIE_SECURE"] = True
+        config["PREFERRED_URL_SCHEME"] = "https"
+    elif not config.get("SECRET_KEY"):
+        # Development and tests only: a fixed, clearly non-secret key.
+        config["SECRET_KEY"] = f"passerelle-{environment}-key-not-secret"
+    config["TESTING"] = config.get("TESTING", environment == "test")
+    return config

@@ -1,0 +1,7 @@
+"""Extensions created unbound; ``create_app`` binds them."""
+
+from flask_login import LoginManager
+from flask_wtf import CSRFProtect
+
+csrf = CSRFProtect()
+login_manager = LoginManager()

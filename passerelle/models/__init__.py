@@ -1,0 +1,39 @@
+"""Kernel tables. Importing this package registers them on ``Base.metadata``."""
+
+from passerelle.models.audit import AuditEntry
+from passerelle.models.organisations import (
+    Membership,
+    Organisation,
+    OrganisationKind,
+    Territory,
+    territory_communes,
+)
+from passerelle.models.reference import (
+    Commune,
+    CommuneZone,
+    IncomeCeiling,
+    IrlIndex,
+    Parameter,
+    RentReference,
+)
+from passerelle.models.types import str_enum
+from passerelle.models.users import LoginAttempt, Role, User
+
+__all__ = [
+    "AuditEntry",
+    "Commune",
+    "CommuneZone",
+    "IncomeCeiling",
+    "IrlIndex",
+    "LoginAttempt",
+    "Membership",
+    "Organisation",
+    "OrganisationKind",
+    "Parameter",
+    "RentReference",
+    "Role",
+    "Territory",
+    "User",
+    "str_enum",
+    "territory_communes",
+]

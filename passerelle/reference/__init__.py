@@ -1,0 +1,1 @@
+"""Versioned reference data: official-file importers and lookups at a date."""

@@ -1,0 +1,35 @@
+"""French formatting of amounts and dates (Babel, fr-FR)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from passerelle.formatting import date_time, long_date, money, percent, short_date
+
+NNBSP = "\u202f"  # narrow no-break space: thousands separator in fr-FR
+NBSP = "\xa0"
+
+
+def test_money_uses_french_separators() -> None:
+    assert money(Decimal("1234.56")) == f"1{NNBSP}234,56{NBSP}€"
+    assert money(Decimal("0")) == f"0,00{NBSP}€"
+    assert money(Decimal("-45.5")) == f"-45,50{NBSP}€"
+    assert money(None) == "—"
+
+
+def test_money_without_cents() -> None:
+    assert money(Decimal("10000"), cents=False) == f"10{NNBSP}000{NBSP}€"
+
+
+def test_dates_in_words_and_paris_time() -> None:
+    assert long_date(date(2026, 11, 22)) == "22 novembre 2026"
+    assert short_date(date(2026, 1, 6)) == "06/01/2026"
+    # 23:30 UTC on 31 December is already 1 January in Paris.
+    assert long_date(datetime(2025, 12, 31, 23, 30, tzinfo=UTC)) == "1 janvier 2026"
+    assert date_time(datetime(2026, 7, 14, 10, 5, tzinfo=UTC)) == "14 juillet 2026 à 12:05"
+
+
+def test_percent() -> None:
+    assert percent(Decimal("0.35")) == f"35{NBSP}%"
+    assert percent(Decimal("0.305"), 1).startswith("30,5")

@@ -1,0 +1,209 @@
+"""The role × route matrix: every route of the app, every kind of visitor, the expected answer.
+
+A route added without an expectation here makes this test fail; no route may ever answer 500.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from flask import Flask, url_for
+from flask.testing import FlaskClient
+
+from passerelle.models import OrganisationKind, Role, User
+from passerelle.security import ROLE_HOME
+from tests.conftest import login_as
+from tests.factories import Factory
+
+ACTORS = ("anonymous", "landlord_a", "landlord_b", "staff_op1", "staff_op2", "metro", "admin")
+IGNORED_METHODS = {"HEAD", "OPTIONS"}
+
+# Expected answers: an HTTP status, "login" (redirect to the login page) or "home" (redirect to the
+# actor's own home page), or "redirect:<path prefix>".
+OK, LOGIN, HOME, FORBIDDEN, NOT_FOUND = 200, "login", "home", 403, 404
+
+
+def expect(
+    *,
+    anonymous: Any,
+    landlord: Any,
+    staff: Any,
+    metro: Any,
+    admin: Any,
+    landlord_b: Any = None,
+    staff_op2: Any = None,
+) -> dict[str, Any]:
+    return {
+        "anonymous": anonymous,
+        "landlord_a": landlord,
+        "landlord_b": landlord if landlord_b is None else landlord_b,
+        "staff_op1": staff,
+        "staff_op2": staff if staff_op2 is None else staff_op2,
+        "metro": metro,
+        "admin": admin,
+    }
+
+
+def everyone(answer: Any) -> dict[str, Any]:
+    return expect(anonymous=answer, landlord=answer, staff=answer, metro=answer, admin=answer)
+
+
+def only(role: Role) -> dict[str, Any]:
+    """A page of one role: anonymous visitors are sent to log in, other roles are refused."""
+    answers = expect(anonymous=LOGIN, landlord=FORBIDDEN, staff=FORBIDDEN, metro=FORBIDDEN, admin=FORBIDDEN)
+    keys = {
+        Role.LANDLORD: ("landlord_a", "landlord_b"),
+        Role.AGENCY_STAFF: ("staff_op1", "staff_op2"),
+        Role.METRO: ("metro",),
+        Role.ADMIN: ("admin",),
+    }[role]
+    return {actor: (OK if actor in keys else answer) for actor, answer in answers.items()}
+
+
+ANONYMOUS_ONLY = expect(anonymous=OK, landlord=HOME, staff=HOME, metro=HOME, admin=HOME)
+LOGGED_IN = expect(anonymous=LOGIN, landlord=OK, staff=OK, metro=OK, admin=OK)
+
+# (endpoint, method) -> expected answer per actor. POSTs are sent empty (CSRF checked elsewhere).
+EXPECTATIONS: dict[tuple[str, str], dict[str, Any]] = {
+    ("static", "GET"): everyone(OK),
+    ("public.index", "GET"): everyone(OK),
+    ("public.terms", "GET"): everyone(OK),
+    ("public.privacy", "GET"): everyone(OK),
+    ("auth.login", "GET"): ANONYMOUS_ONLY,
+    ("auth.login", "POST"): ANONYMOUS_ONLY,  # empty form: re-displayed with errors
+    ("auth.logout", "POST"): everyone("redirect:/"),
+    ("auth.signup", "GET"): ANONYMOUS_ONLY,
+    ("auth.signup", "POST"): ANONYMOUS_ONLY,
+    ("auth.signup_done", "GET"): everyone(OK),
+    ("auth.verify_email", "GET"): everyone(LOGIN),  # invalid token: back to login with a message
+    ("auth.password_reset_request", "GET"): everyone(OK),
+    ("auth.password_reset_request", "POST"): everyone(OK),
+    ("auth.password_reset", "GET"): everyone("redirect:/mot-de-passe-oublie"),
+    ("auth.password_reset", "POST"): everyone("redirect:/mot-de-passe-oublie"),
+    ("auth.account", "GET"): LOGGED_IN,
+    # An empty POST carries no field: the form keeps the stored values and saves them unchanged.
+    ("auth.account", "POST"): expect(
+        anonymous=LOGIN,
+        landlord="redirect:/compte",
+        staff="redirect:/compte",
+        metro="redirect:/compte",
+        admin="redirect:/compte",
+    ),
+    ("auth.password_change", "GET"): LOGGED_IN,
+    ("auth.password_change", "POST"): LOGGED_IN,
+    ("admin.home", "GET"): only(Role.ADMIN),
+    ("admin.users", "GET"): only(Role.ADMIN),
+    ("admin.organisations", "GET"): only(Role.ADMIN),
+    ("admin.reference_data", "GET"): only(Role.ADMIN),
+    ("landlord_portal.home", "GET"): only(Role.LANDLORD),
+    ("agency_backoffice.home", "GET"): only(Role.AGENCY_STAFF),
+    ("capture.home", "GET"): only(Role.AGENCY_STAFF),
+    ("metro.home", "GET"): only(Role.METRO),
+}
+
+
+@dataclass
+class World:
+    """Two landlords, two operators of one territory with a staff member each, the metropolis, an admin."""
+
+    actors: dict[str, User | None]
+
+    def url_values(self, endpoint: str, actor: str) -> dict[str, Any]:
+        values: dict[str, dict[str, Any]] = {
+            "static": {"filename": "css/passerelle.css"},
+            "auth.verify_email": {"token": "jeton-invalide"},
+            "auth.password_reset": {"token": "jeton-invalide"},
+        }
+        return values.get(endpoint, {})
+
+
+@pytest.fixture
+def world(make: Factory) -> World:
+    territory = make.territory(name="Territoire test")
+    operator_1 = make.organisation(kind=OrganisationKind.AIS, territory=territory)
+    operator_2 = make.organisation(kind=OrganisationKind.ASSOCIATION, territory=territory)
+    metropolis = make.organisation(kind=OrganisationKind.METROPOLIS, territory=territory)
+    return World(
+        actors={
+            "anonymous": None,
+            "landlord_a": make.user(Role.LANDLORD),
+            "landlord_b": make.user(Role.LANDLORD),
+            "staff_op1": make.staff(operator_1),
+            "staff_op2": make.staff(operator_2),
+            "metro": make.metro_user(metropolis),
+            "admin": make.user(Role.ADMIN),
+        }
+    )
+
+
+def _routes(app: Flask) -> list[tuple[str, str, str]]:
+    routes = []
+    for rule in app.url_map.iter_rules():
+        for method in sorted((rule.methods or set()) - IGNORED_METHODS):
+            routes.append((rule.endpoint, method, rule.rule))
+    return routes
+
+
+def test_every_route_has_an_expectation(app: Flask) -> None:
+    missing = [
+        f"{method} {path} ({endpoint})"
+        for endpoint, method, path in _routes(app)
+        if (endpoint, method) not in EXPECTATIONS
+    ]
+    assert not missing, "Routes sans attente dans la matrice des permissions :\n" + "\n".join(missing)
+    stale = set(EXPECTATIONS) - {(endpoint, method) for endpoint, method, _ in _routes(app)}
+    assert not stale, f"Attentes pour des routes qui n'existent plus : {sorted(stale)}"
+
+
+def test_matrix_detects_an_unlisted_route(app: Flask) -> None:
+    """The completeness check really fails when a route is added without an expectation."""
+    listed = {(endpoint, method) for endpoint, method, _ in _routes(app)}
+    fake = ("landlord_portal.secret", "GET")
+    assert fake not in EXPECTATIONS
+    assert [route for route in [*listed, fake] if route not in EXPECTATIONS] == [fake]
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_role_route_matrix(app: Flask, client: FlaskClient, world: World, actor: str) -> None:
+    user = world.actors[actor]
+    if user is not None:
+        login_as(client, user)
+    with app.test_request_context():
+        rows = [
+            (
+                method,
+                url_for(endpoint, **world.url_values(endpoint, actor)),
+                EXPECTATIONS[(endpoint, method)][actor],
+            )
+            for endpoint, method, _path in _routes(app)
+        ]
+        home = url_for(ROLE_HOME[user.role]) if user is not None else None
+    failures = []
+    for method, url, expected in rows:
+        response = client.open(url, method=method, data={})
+        response.close()
+        if user is not None:
+            login_as(client, user)  # a logout in the matrix must not change the next rows
+        problem = _check(response, expected, home)
+        if problem:
+            failures.append(f"{method} {url} as {actor}: {problem}")
+    assert not failures, "\n".join(failures)
+
+
+def _check(response: Any, expected: Any, home: str | None) -> str | None:
+    status = response.status_code
+    if status >= 500:
+        return f"answered {status}"
+    location = response.headers.get("Location", "")
+    if expected == LOGIN:
+        ok = status == 302 and location.startswith("/login")
+    elif expected == HOME:
+        ok = status == 302 and home is not None and location == home
+    elif isinstance(expected, str) and expected.startswith("redirect:"):
+        ok = status == 302 and urlsplit(location).path == expected.removeprefix("redirect:")
+    else:
+        ok = status == expected
+    return None if ok else f"expected {expected}, got {status} {location}".strip()
