@@ -13,6 +13,7 @@ from passerelle.models.reference import (
     CommuneZone,
     IncomeCeiling,
     IrlIndex,
+    LocalPremium,
     Parameter,
     RentReference,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "CommuneZone",
     "IncomeCeiling",
     "IrlIndex",
+    "LocalPremium",
     "LoginAttempt",
     "Membership",
     "Organisation",

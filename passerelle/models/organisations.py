@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Integer, Numeric, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from passerelle.db import Base
@@ -74,6 +75,8 @@ class Organisation(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(30))
     address: Mapped[str | None] = mapped_column(String(300))
+    # Operator setting: fees on rent collected under a management mandate (e.g. 0.07 for 7 %).
+    management_fee_rate: Mapped[Decimal | None] = mapped_column(Numeric(5, 4))
 
     territory: Mapped[Territory | None] = relationship(back_populates="organisations")
     memberships: Mapped[list[Membership]] = relationship(back_populates="organisation")

@@ -134,6 +134,37 @@ class IncomeCeiling(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
+class LocalPremium(Base):
+    """A premium a territory adds on top of Anah's (e.g. Strasbourg "Mieux relouer"): territory data.
+
+    Conditions are optional filters: levels and modes as comma-separated lists (loc1,loc2 / mandate,sublease,
+    bail_glissant), surface bounds, a minimum vacancy before capture. ``period`` is one_off or yearly;
+    a yearly premium is paid at most ``max_years`` years.
+    """
+
+    __tablename__ = "local_premiums"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("period IN ('one_off', 'yearly')", name="period"),
+        CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="validity"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    territory_id: Mapped[int] = mapped_column(ForeignKey("territories.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    period: Mapped[str] = mapped_column(String(10))
+    max_years: Mapped[int | None] = mapped_column(Integer)
+    levels: Mapped[str | None] = mapped_column(String(40))
+    modes: Mapped[str | None] = mapped_column(String(60))
+    min_surface_m2: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    max_surface_m2: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    min_vacancy_months: Mapped[int | None] = mapped_column(Integer)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(Text)
+
+
 class Parameter(Base):
     """One value of a rule parameter (rate, premium, cap, calendar date) over a validity period."""
 
