@@ -16,7 +16,7 @@ DOMAIN_PACKAGES = ("capture", "landlord_portal", "agency_backoffice")
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints, CLI."""
-    from passerelle import admin, auth, cli, errors, formatting, mail, public, security
+    from passerelle import admin, api, auth, cli, errors, formatting, mail, public, security
     from passerelle.config import load_config
     from passerelle.db import db
     from passerelle.extensions import csrf
@@ -37,6 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
+    api.init_app(app)
     for name in DOMAIN_PACKAGES:
         package = __import__(name)
         package.init_app(app)

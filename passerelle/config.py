@@ -64,6 +64,11 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        # Rate limits of the public API. Use a shared store (e.g. redis://) with several web processes.
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "PUBLIC_API_RATE_LIMIT": env.get("PUBLIC_API_RATE_LIMIT", "60 per minute;1000 per day"),
         "BABEL_LOCALE": "fr_FR",
         "TIMEZONE": "Europe/Paris",
     }

@@ -13,7 +13,7 @@ MESSAGES = {
     403: ("Accès refusé", "Votre compte ne permet pas d'accéder à cette page."),
     404: ("Page introuvable", "Cette page n'existe pas ou n'est pas accessible avec votre compte."),
     405: ("Méthode non autorisée", "Cette adresse ne s'utilise pas de cette façon."),
-    413: ("Fichier trop volumineux", "Le fichier envoyé dépasse la taille autorisée."),
+    413: ("Fichier trop volumineux", "Le fichier envoyé dépasse la taille autorisée (16 Mo par envoi)."),
     429: ("Trop de demandes", "Vous avez fait trop de demandes en peu de temps. Patientez un peu."),
     500: (
         "Erreur interne",

@@ -70,6 +70,9 @@ LOGGED_IN = expect(anonymous=LOGIN, landlord=OK, staff=OK, metro=OK, admin=OK)
 EXPECTATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("static", "GET"): everyone(OK),
     ("public.index", "GET"): everyone(OK),
+    ("api.ping", "GET"): everyone(OK),
+    ("api.openapi", "GET"): everyone(OK),
+    ("api.communes", "GET"): everyone(422),  # no query: a French message, never a 500
     ("public.terms", "GET"): everyone(OK),
     ("public.privacy", "GET"): everyone(OK),
     ("auth.login", "GET"): ANONYMOUS_ONLY,

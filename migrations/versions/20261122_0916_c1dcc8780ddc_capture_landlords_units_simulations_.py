@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "c1dcc8780ddc"
 down_revision = "3fb7cd252feb"
 branch_labels = None
