@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,12 +23,15 @@ from capture.models import (
     LandlordKind,
     LeadSource,
     RoutingRule,
+    Simulation,
     Unit,
+    UnitDocument,
 )
 from passerelle.audit import audit
 from passerelle.db import utcnow
 from passerelle.models import Organisation, Territory, User, territory_communes
 from passerelle.reference.queries import parameter_at
+from passerelle.storage import StoredFile
 
 
 class CaptureError(ValueError):
@@ -192,13 +196,14 @@ def raise_incident(
             "Ce logement n'est encore suivi par aucun opérateur : transmettez d'abord sa déclaration."
         )
     days = parameter_at(session, "incidents.response_working_days", today).value
+    assert isinstance(days, int)
     incident = Incident(
         unit=unit,
         landlord=unit.landlord,
         operator_id=case.operator_id,
         kind=kind,
         description=description.strip(),
-        response_due_on=rules.add_working_days(today, int(days)),
+        response_due_on=rules.add_working_days(today, days),
         created_by_id=by.id,
     )
     session.add(incident)
@@ -233,3 +238,128 @@ def answer_incident(
         status=status.value,
     )
     return update
+
+
+UNIT_FIELDS = {
+    "address",
+    "address_complement",
+    "postal_code",
+    "commune_insee",
+    "surface_m2",
+    "annexes_m2",
+    "rooms",
+    "floor",
+    "has_lift",
+    "step_free",
+    "heating",
+    "dpe_class",
+    "dpe_energy_kwh_m2",
+    "dpe_ghg_kg_m2",
+    "furnished",
+    "vacant_since",
+    "available_from",
+    "visit_availability",
+    "asked_rent",
+    "charges",
+    "desired_mode",
+    "desired_level",
+}
+
+
+def start_unit_draft(
+    session: Session,
+    landlord: Landlord,
+    *,
+    by: User,
+    simulation: Simulation | None = None,
+    option: str | None = None,
+) -> Unit:
+    """Create a draft declaration, pre-filled from a simulation and the option chosen there, if any."""
+    unit = Unit(landlord=landlord, status=DeclarationStatus.DRAFT, annexes_m2=Decimal("0"))
+    if simulation is not None:
+        unit.simulation = simulation
+        for key, value in rules.prefill_from_simulation(simulation.inputs, option).items():
+            setattr(unit, key, value)
+        if option:
+            simulation.chosen_option = option
+    session.add(unit)
+    session.flush()
+    audit(
+        session,
+        actor=by,
+        action="unit.start_draft",
+        object_type="unit",
+        object_id=unit.id,
+        simulation_id=simulation.id if simulation else None,
+    )
+    return unit
+
+
+def update_unit_draft(session: Session, unit: Unit, *, by: User, **fields: object) -> Unit:
+    """Save part of a draft declaration (each step saves its own fields)."""
+    if unit.status is not DeclarationStatus.DRAFT:
+        raise CaptureError("Ce logement a déjà été transmis : contactez l'opérateur pour toute modification.")
+    for key, value in fields.items():
+        if key not in UNIT_FIELDS:
+            raise TypeError(f"unexpected unit field {key}")
+        setattr(unit, key, value.strip() or None if isinstance(value, str) else value)
+    if unit.annexes_m2 is None:
+        unit.annexes_m2 = Decimal("0")
+    session.flush()
+    audit(
+        session,
+        actor=by,
+        action="unit.save_draft",
+        object_type="unit",
+        object_id=unit.id,
+        fields=sorted(fields),
+    )
+    return unit
+
+
+def add_unit_document(
+    session: Session, unit: Unit, *, kind: str, stored: StoredFile, by: User, max_photos: int
+) -> UnitDocument:
+    """Attach an uploaded photo or DPE report to a unit."""
+    if kind == "photo" and sum(1 for doc in unit.documents if doc.kind == "photo") >= max_photos:
+        raise CaptureError(f"Vous avez déjà déposé {max_photos} photos, le maximum pour un logement.")
+    if kind == "dpe":
+        for previous in [doc for doc in unit.documents if doc.kind == "dpe"]:
+            unit.documents.remove(previous)
+            session.delete(previous)
+    document = UnitDocument(
+        unit=unit,
+        kind=kind,
+        filename=stored.filename,
+        content_type=stored.content_type,
+        size=stored.size,
+        sha256=stored.sha256,
+        uploaded_by_id=by.id,
+    )
+    session.add(document)
+    session.flush()
+    audit(
+        session,
+        actor=by,
+        action="unit.add_document",
+        object_type="unit",
+        object_id=unit.id,
+        document_id=document.id,
+        kind=kind,
+    )
+    return document
+
+
+def remove_unit_document(session: Session, document: UnitDocument, *, by: User) -> None:
+    if document.unit.status is not DeclarationStatus.DRAFT:
+        raise CaptureError("Les documents d'un logement transmis ne peuvent plus être retirés ici.")
+    audit(
+        session,
+        actor=by,
+        action="unit.remove_document",
+        object_type="unit",
+        object_id=document.unit_id,
+        document_id=document.id,
+    )
+    session.delete(document)
+    session.flush()

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
-from capture.models import CaptureStage, IMLMode
+from capture.models import CaptureStage, ConventionLevel, IMLMode
 
 # Stages in the order a case normally goes through them (lost and paused are off the line).
 PIPELINE = (
@@ -87,3 +88,74 @@ def landlord_timeline(stage: CaptureStage | None, reached: dict[CaptureStage, da
 def _last_reached(reached: dict[CaptureStage, date]) -> int:
     indices = [PIPELINE.index(stage) for stage in reached if stage in PIPELINE]
     return max(indices) if indices else 0
+
+
+OPTION_MODES = {"mandate": IMLMode.MANDATE, "sublease": IMLMode.SUBLEASE}
+
+
+def prefill_from_simulation(inputs: dict[str, object], option: str | None) -> dict[str, object]:
+    """Declaration fields taken from a simulation's inputs and the option chosen (e.g. ``loc2_mandate``)."""
+    fields: dict[str, object] = {}
+    if inputs.get("commune_insee"):
+        fields["commune_insee"] = str(inputs["commune_insee"])
+    for source, target in (
+        ("surface_habitable_m2", "surface_m2"),
+        ("annexes_m2", "annexes_m2"),
+        ("asked_rent_monthly", "asked_rent"),
+        ("charges_monthly", "charges"),
+    ):
+        value = inputs.get(source)
+        if value not in (None, ""):
+            fields[target] = Decimal(str(value))
+    if inputs.get("dpe_class"):
+        fields["dpe_class"] = str(inputs["dpe_class"]).upper()
+    if option and "_" in option:
+        level, _, mode = option.partition("_")
+        if level in {"loc1", "loc2", "loc3"}:
+            fields["desired_level"] = ConventionLevel(level)
+        if mode in OPTION_MODES:
+            fields["desired_mode"] = OPTION_MODES[mode]
+    return fields
+
+
+REQUIRED_FOR_SUBMISSION = (
+    ("address", "l'adresse du logement"),
+    ("postal_code", "le code postal"),
+    ("commune_insee", "la commune"),
+    ("surface_m2", "la surface habitable"),
+    ("rooms", "le nombre de pièces"),
+    ("heating", "le mode de chauffage"),
+    ("dpe_class", "la classe énergie (DPE)"),
+    ("furnished", "si le logement est meublé ou non"),
+    ("available_from", "la date de disponibilité"),
+    ("desired_mode", "la formule choisie"),
+    ("desired_level", "le niveau de loyer (convention)"),
+)
+
+
+def missing_for_submission(unit: object, *, landlord_phone: str | None) -> list[str]:
+    """What a declaration still lacks before it can be sent, in French (a submission is validated whole)."""
+    missing = [
+        f"Indiquez {label}." for field, label in REQUIRED_FOR_SUBMISSION if getattr(unit, field) is None
+    ]
+    if not landlord_phone:
+        missing.append(
+            "Indiquez un numéro de téléphone dans votre profil, pour que l'opérateur puisse vous appeler."
+        )
+    surface = getattr(unit, "surface_m2", None)
+    if surface is not None and surface < Decimal("9"):
+        missing.append(
+            "Un logement de moins de 9 m² n'est pas décent (décret 2002-120) : il ne peut pas être loué."
+        )
+    return missing
+
+
+def declaration_warnings(unit: object) -> list[str]:
+    """Points the landlord should know before sending, without blocking the submission."""
+    warnings = []
+    if getattr(unit, "furnished", None) is True:
+        warnings.append(
+            "Les conventions Loc'Avantages portent sur des logements loués vides : l'opérateur verra avec "
+            "vous si le logement peut être loué non meublé."
+        )
+    return warnings

@@ -1,12 +1,47 @@
-"""Landlord space."""
+"""Landlord space: home (my units, my alerts) and profile."""
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
+from capture import operations as capture_ops
+from capture import queries as capture_queries
+from capture.models import LandlordKind
 from landlord_portal import bp
+from landlord_portal.forms import LandlordProfileForm
+from passerelle.db import db
 
 
 @bp.route("/")
 def home():
-    return render_template("landlord_portal/home.html")
+    session = db.session
+    landlord = capture_ops.landlord_for_user(session, current_user)
+    units = capture_queries.landlord_units(session, landlord) if landlord else []
+    cases = {unit.id: capture_queries.case_for_unit(session, unit) for unit in units}
+    incidents = capture_queries.landlord_incidents(session, landlord) if landlord else []
+    return render_template(
+        "landlord_portal/home.html", landlord=landlord, units=units, cases=cases, incidents=incidents
+    )
+
+
+@bp.route("/profil", methods=["GET", "POST"])
+def profile():
+    session = db.session
+    landlord = capture_ops.landlord_for_user(session, current_user)
+    form = LandlordProfileForm(obj=landlord)
+    if request.method == "GET" and landlord is None:
+        form.name.data = current_user.full_name
+    if form.validate_on_submit():
+        data = {key: value for key, value in form.data.items() if key != "csrf_token"}
+        data["kind"] = LandlordKind(data["kind"])
+        if data["kind"] in (LandlordKind.SCI, LandlordKind.FAMILY_SCI) and not data.get("company_siren"):
+            form.company_siren.errors = [*form.company_siren.errors, "Indiquez le SIREN de la société."]
+        else:
+            data["company_siren"] = data.get("company_siren") or None
+            data["representative"] = data.get("representative") or None
+            capture_ops.save_landlord_profile(session, current_user, by=current_user, **data)
+            session.commit()
+            flash("Votre profil est enregistré.", "success")
+            return redirect(url_for("landlord_portal.home"))
+    return render_template("landlord_portal/profile.html", form=form, landlord=landlord)

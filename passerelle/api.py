@@ -32,7 +32,7 @@ def add_openapi(app: Flask, *, paths: dict[str, Any], schemas: dict[str, Any] | 
     document["schemas"].update(schemas or {})
 
 
-def error_response(status: int, message: str, errors: dict[str, list[str]] | None = None):  # type: ignore[no-untyped-def]
+def error_response(status: int, message: str, errors: dict[str, list[str]] | None = None):
     """A JSON error: a French message and, for invalid input, the messages per field."""
     body: dict[str, Any] = {"error": message}
     if errors:
@@ -41,14 +41,14 @@ def error_response(status: int, message: str, errors: dict[str, list[str]] | Non
 
 
 @bp.route("/ping")
-def ping():  # type: ignore[no-untyped-def]
+def ping():
     """The bare endpoint: no database, no work. Benchmarks compare every page to it."""
     return jsonify(status="ok")
 
 
 @bp.route("/communes")
 @limiter.limit(public_rate_limit)
-def communes():  # type: ignore[no-untyped-def]
+def communes():
     text = (request.args.get("q") or "").strip()
     if len(text) < 2:
         return error_response(422, "Saisissez au moins 2 caractères.", {"q": ["Au moins 2 caractères."]})
@@ -73,7 +73,7 @@ def communes():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/openapi.json")
-def openapi():  # type: ignore[no-untyped-def]
+def openapi():
     document = current_app.extensions["passerelle.openapi"]
     return jsonify(
         {

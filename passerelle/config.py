@@ -58,12 +58,19 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         "TOKEN_MAX_AGE_SECONDS": int(env.get("TOKEN_MAX_AGE_SECONDS", str(24 * 3600))),
         "PASSWORD_MIN_LENGTH": 12,
         "WTF_CSRF_ENABLED": True,
+        # Use WTForms' own French messages (Meta.locales), not Flask-Babel's.
+        "WTF_I18N_ENABLED": False,
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        # Uploaded files live outside the web root (default: instance/uploads).
+        "UPLOAD_FOLDER": env.get("UPLOAD_FOLDER"),
+        "PHOTO_MAX_BYTES": 8 * 1024 * 1024,
+        "DOCUMENT_MAX_BYTES": 10 * 1024 * 1024,
+        "MAX_PHOTOS_PER_UNIT": 12,
         # Rate limits of the public API. Use a shared store (e.g. redis://) with several web processes.
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal, format_percent
-from flask import Flask
+from flask import Flask, current_app
 
 LOCALE = "fr_FR"
 PARIS = ZoneInfo("Europe/Paris")
@@ -59,6 +59,8 @@ def date_time(value: datetime | None) -> str:
 
 
 def init_app(app: Flask) -> None:
+    # Templates of one package may link to pages another package adds later.
+    app.jinja_env.globals["has_endpoint"] = lambda endpoint: endpoint in current_app.view_functions
     app.jinja_env.filters.update(
         money=money,
         number=number,

@@ -133,3 +133,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if IN_CI and skipped:
         reporter.write_line(f"ERREUR : {len(skipped)} test(s) ignoré(s) en CI — interdit.", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture
+def parameters(session: Session) -> None:
+    """The versioned parameters shipped with the app, loaded inside the test's transaction."""
+    from passerelle.reference import importers
+
+    report = importers.import_parameters(session, importers.DEFAULT_PARAMETERS_FILE)
+    assert report.imported, report.summary()

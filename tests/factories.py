@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import date
 from functools import cache
 
 from sqlalchemy.orm import Session
@@ -113,3 +114,93 @@ class Factory:
     def metro_user(self, organisation: Organisation | None = None, **fields) -> User:  # type: ignore[no-untyped-def]
         organisation = organisation or self.organisation(kind=OrganisationKind.METROPOLIS)
         return self.user(Role.METRO, organisation=organisation, **fields)
+
+    # --- capture ---------------------------------------------------------------------------------------
+
+    def landlord(self, user: User | None = None, **fields):  # type: ignore[no-untyped-def]
+        from capture.models import Landlord, LandlordKind
+
+        user = user or self.user(Role.LANDLORD)
+        landlord = Landlord(
+            user=user,
+            kind=fields.pop("kind", LandlordKind.PERSON),
+            name=user.full_name,
+            email=user.email,
+            phone=fields.pop("phone", "06 11 22 33 44"),
+            **fields,
+        )
+        self.session.add(landlord)
+        self.session.flush()
+        return landlord
+
+    def unit(self, landlord=None, **fields):  # type: ignore[no-untyped-def]
+        from decimal import Decimal
+
+        from capture.models import ConventionLevel, DeclarationStatus, Heating, IMLMode, Unit
+
+        commune = fields.pop("commune", None) or self.commune()
+        values = dict(
+            landlord=landlord or self.landlord(),
+            status=DeclarationStatus.DRAFT,
+            address="1 rue de l'Exemple",
+            postal_code="62000",
+            commune_insee=commune.insee,
+            surface_m2=Decimal("45"),
+            annexes_m2=Decimal("0"),
+            rooms=2,
+            floor=1,
+            heating=Heating.INDIVIDUAL_GAS,
+            dpe_class="D",
+            furnished=False,
+            available_from=date.today(),
+            desired_mode=IMLMode.MANDATE,
+            desired_level=ConventionLevel.LOC2,
+        )
+        values.update(fields)
+        unit = Unit(**values)
+        self.session.add(unit)
+        self.session.flush()
+        return unit
+
+    def captured_unit_with_incident(self, landlord_user: User, operator: Organisation):  # type: ignore[no-untyped-def]
+        """A submitted unit of a landlord, its case at the operator, a stored photo and an open incident.
+
+        Needs an application context (the photo is written to the upload folder).
+        """
+        from capture import operations as capture_ops
+        from capture.models import DeclarationStatus, Incident, IncidentKind, LeadSource
+        from passerelle.storage import store
+
+        landlord = self.landlord(landlord_user)
+        unit = self.unit(landlord, status=DeclarationStatus.SUBMITTED, submitted_at=utcnow())
+        case = capture_ops.open_capture_case(
+            self.session,
+            operator=operator,
+            source=LeadSource.PORTAL,
+            by=landlord_user,
+            unit=unit,
+            landlord=landlord,
+        )
+        stored = store(PNG_1PX, filename="facade.png", allowed={"image/png"}, max_bytes=1024 * 1024)
+        document = capture_ops.add_unit_document(
+            self.session, unit, kind="photo", stored=stored, by=landlord_user, max_photos=12
+        )
+        incident = Incident(
+            unit=unit,
+            landlord=landlord,
+            operator_id=operator.id,
+            kind=IncidentKind.DAMAGE,
+            description="Dégât des eaux signalé par le voisin du dessous.",
+            response_due_on=date.today(),
+            created_by_id=landlord_user.id,
+        )
+        self.session.add(incident)
+        self.session.flush()
+        return unit, case, document, incident
+
+
+# The smallest valid PNG (1×1 transparent pixel).
+PNG_1PX = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a4a30000000049454e44ae426082"
+)

@@ -63,6 +63,30 @@ def only(role: Role) -> dict[str, Any]:
     return {actor: (OK if actor in keys else answer) for actor, answer in answers.items()}
 
 
+def landlord_a_only(answer: Any = OK) -> dict[str, Any]:
+    """A record of landlord A: landlord B gets 404 (it does not exist for them), other roles 403."""
+    return expect(
+        anonymous=LOGIN,
+        landlord=answer,
+        landlord_b=NOT_FOUND,
+        staff=FORBIDDEN,
+        metro=FORBIDDEN,
+        admin=FORBIDDEN,
+    )
+
+
+def operator_1_only(answer: Any = OK) -> dict[str, Any]:
+    """A record of operator 1: operator 2's staff get 404, other roles 403."""
+    return expect(
+        anonymous=LOGIN,
+        landlord=FORBIDDEN,
+        staff=answer,
+        staff_op2=NOT_FOUND,
+        metro=FORBIDDEN,
+        admin=FORBIDDEN,
+    )
+
+
 ANONYMOUS_ONLY = expect(anonymous=OK, landlord=HOME, staff=HOME, metro=HOME, admin=HOME)
 LOGGED_IN = expect(anonymous=LOGIN, landlord=OK, staff=OK, metro=OK, admin=OK)
 
@@ -102,6 +126,30 @@ EXPECTATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("admin.organisations", "GET"): only(Role.ADMIN),
     ("admin.reference_data", "GET"): only(Role.ADMIN),
     ("landlord_portal.home", "GET"): only(Role.LANDLORD),
+    ("landlord_portal.profile", "GET"): only(Role.LANDLORD),
+    ("landlord_portal.profile", "POST"): only(Role.LANDLORD),  # empty form: errors
+    ("landlord_portal.unit_new", "GET"): only(Role.LANDLORD),
+    # Creating a draft is a POST: each landlord gets their own draft and goes to its first step.
+    ("landlord_portal.unit_new", "POST"): {
+        **only(Role.LANDLORD),
+        "landlord_a": "prefix:/proprietaire/logements/",
+        "landlord_b": "prefix:/proprietaire/logements/",
+    },
+    # Landlord A's unit is already submitted: its steps send back to the unit page.
+    ("landlord_portal.unit_step", "GET"): landlord_a_only("prefix:/proprietaire/logements/"),
+    ("landlord_portal.unit_step", "POST"): landlord_a_only("prefix:/proprietaire/logements/"),
+    ("landlord_portal.unit_detail", "GET"): landlord_a_only(),
+    ("landlord_portal.unit_submit", "POST"): landlord_a_only("prefix:/proprietaire/logements/"),
+    ("landlord_portal.unit_document", "GET"): landlord_a_only(),
+    ("landlord_portal.unit_document_delete", "POST"): landlord_a_only("prefix:/proprietaire/logements/"),
+    ("landlord_portal.incident_new", "GET"): landlord_a_only(),
+    ("landlord_portal.incident_new", "POST"): landlord_a_only(),  # empty form: errors
+    ("landlord_portal.incident_detail", "GET"): landlord_a_only(),
+    ("capture.case_detail", "GET"): operator_1_only(),
+    ("capture.case_document", "GET"): operator_1_only(),
+    ("agency_backoffice.incidents", "GET"): only(Role.AGENCY_STAFF),
+    ("agency_backoffice.incident_detail", "GET"): operator_1_only(),
+    ("agency_backoffice.incident_detail", "POST"): operator_1_only(),  # empty form: errors
     ("agency_backoffice.home", "GET"): only(Role.AGENCY_STAFF),
     ("capture.home", "GET"): only(Role.AGENCY_STAFF),
     ("metro.home", "GET"): only(Role.METRO),
@@ -113,32 +161,50 @@ class World:
     """Two landlords, two operators of one territory with a staff member each, the metropolis, an admin."""
 
     actors: dict[str, User | None]
+    records: dict[str, int]
 
     def url_values(self, endpoint: str, actor: str) -> dict[str, Any]:
+        """URL arguments: always landlord A's and operator 1's records, whoever asks."""
+        r = self.records
+        unit = {"unit_id": r["unit"]}
         values: dict[str, dict[str, Any]] = {
             "static": {"filename": "css/passerelle.css"},
             "auth.verify_email": {"token": "jeton-invalide"},
             "auth.password_reset": {"token": "jeton-invalide"},
+            "landlord_portal.unit_step": {**unit, "step": "adresse"},
+            "landlord_portal.unit_detail": unit,
+            "landlord_portal.unit_submit": unit,
+            "landlord_portal.unit_document": {**unit, "document_id": r["document"]},
+            "landlord_portal.unit_document_delete": {**unit, "document_id": r["document"]},
+            "landlord_portal.incident_new": unit,
+            "landlord_portal.incident_detail": {"incident_id": r["incident"]},
+            "capture.case_detail": {"case_id": r["case"]},
+            "capture.case_document": {"case_id": r["case"], "document_id": r["document"]},
+            "agency_backoffice.incident_detail": {"incident_id": r["incident"]},
         }
         return values.get(endpoint, {})
 
 
 @pytest.fixture
-def world(make: Factory) -> World:
+def world(app: Flask, make: Factory) -> World:
     territory = make.territory(name="Territoire test")
     operator_1 = make.organisation(kind=OrganisationKind.AIS, territory=territory)
     operator_2 = make.organisation(kind=OrganisationKind.ASSOCIATION, territory=territory)
     metropolis = make.organisation(kind=OrganisationKind.METROPOLIS, territory=territory)
+    landlord_a = make.user(Role.LANDLORD)
+    with app.app_context():
+        unit, case, document, incident = make.captured_unit_with_incident(landlord_a, operator_1)
     return World(
+        records={"unit": unit.id, "case": case.id, "document": document.id, "incident": incident.id},
         actors={
             "anonymous": None,
-            "landlord_a": make.user(Role.LANDLORD),
+            "landlord_a": landlord_a,
             "landlord_b": make.user(Role.LANDLORD),
             "staff_op1": make.staff(operator_1),
             "staff_op2": make.staff(operator_2),
             "metro": make.metro_user(metropolis),
             "admin": make.user(Role.ADMIN),
-        }
+        },
     )
 
 
@@ -205,6 +271,8 @@ def _check(response: Any, expected: Any, home: str | None) -> str | None:
         ok = status == 302 and location.startswith("/login")
     elif expected == HOME:
         ok = status == 302 and home is not None and location == home
+    elif isinstance(expected, str) and expected.startswith("prefix:"):
+        ok = status == 302 and urlsplit(location).path.startswith(expected.removeprefix("prefix:"))
     elif isinstance(expected, str) and expected.startswith("redirect:"):
         ok = status == 302 and urlsplit(location).path == expected.removeprefix("redirect:")
     else:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, TelField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+from passerelle.forms import Form as FlaskForm
 
 REQUIRED = "Ce champ est obligatoire."
 EMAIL = "Saisissez une adresse e-mail valide, par exemple nom@exemple.fr."

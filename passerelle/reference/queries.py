@@ -143,6 +143,37 @@ def search_communes(session: Session, text: str, *, limit: int = 10) -> list[Com
 
 
 @dataclass(frozen=True)
+class CommuneMatch:
+    """The result of resolving what a person typed: one commune, several candidates, or nothing."""
+
+    commune: Commune | None
+    candidates: list[Commune]
+
+
+def resolve_commune(session: Session, text: str) -> CommuneMatch:
+    """Resolve ``Arras``, ``Arras (62)`` or ``62041`` to one commune, or list the candidates."""
+    text = " ".join(text.split())
+    if not text:
+        return CommuneMatch(None, [])
+    if len(text) == 5 and (text.isdigit() or text[:2].upper() in ("2A", "2B")):
+        commune = session.get(Commune, text.upper())
+        return CommuneMatch(commune, [commune] if commune else [])
+    name, departement = text, None
+    if text.endswith(")") and "(" in text:
+        name, _, rest = text.rpartition("(")
+        name, departement = name.strip(), rest.rstrip(")").strip()
+    query = select(Commune).where(func.lower(Commune.name) == name.lower())
+    if departement:
+        query = query.where(Commune.departement == departement)
+    exact = list(session.scalars(query.order_by(Commune.departement)))
+    if len(exact) == 1:
+        return CommuneMatch(exact[0], exact)
+    if exact:
+        return CommuneMatch(None, exact)
+    return CommuneMatch(None, search_communes(session, name, limit=8))
+
+
+@dataclass(frozen=True)
 class ReferenceStatus:
     communes: int
     zoned_communes: int
