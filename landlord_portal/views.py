@@ -11,6 +11,7 @@ from capture.models import LandlordKind
 from landlord_portal import bp
 from landlord_portal.forms import LandlordProfileForm
 from passerelle.db import db
+from passerelle.security import is_safe_next
 
 
 @bp.route("/")
@@ -43,5 +44,8 @@ def profile():
             capture_ops.save_landlord_profile(session, current_user, by=current_user, **data)
             session.commit()
             flash("Votre profil est enregistré.", "success")
-            return redirect(url_for("landlord_portal.home"))
+            next_url = request.args.get("next")
+            return redirect(
+                next_url if next_url and is_safe_next(next_url) else url_for("landlord_portal.home")
+            )
     return render_template("landlord_portal/profile.html", form=form, landlord=landlord)

@@ -218,3 +218,17 @@ def test_password_hash_is_argon2id_at_owasp_cost() -> None:
     encoded = hash_password("une phrase de passe")
     assert encoded.startswith("$argon2id$")
     assert "m=19456,t=2,p=1" in encoded
+
+
+def test_next_is_kept_across_sign_up_and_verification(client: FlaskClient, make: Factory) -> None:
+    """A visitor sent to log in from a page, who signs up first, lands back on that page afterwards."""
+    client.get("/login?next=/proprietaire/profil")
+    make.user(Role.LANDLORD, email="revenu@exemple.fr")
+    response = _login(client, "revenu@exemple.fr", PASSWORD)
+    assert response.headers["Location"] == "/proprietaire/profil"
+
+
+def test_unsafe_next_is_not_kept(client: FlaskClient, make: Factory) -> None:
+    client.get("/login?next=https://evil.example/")
+    make.user(Role.LANDLORD, email="p2@exemple.fr")
+    assert _login(client, "p2@exemple.fr", PASSWORD).headers["Location"] == "/proprietaire/"

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import session as flask_session
 from flask_login import current_user, login_required, login_user, logout_user
 
 from passerelle.auth import bp
@@ -47,6 +48,9 @@ def login():
         return redirect(home_url_for(current_user))
     form = LoginForm()
     next_url = request.values.get("next")
+    if request.method == "GET" and next_url and is_safe_next(next_url):
+        # Kept in the session too: a visitor who first signs up and confirms their e-mail comes back here.
+        flask_session["after_login"] = next_url
     if form.validate_on_submit():
         config = current_app.config
         result = ops.authenticate(
@@ -73,7 +77,11 @@ def login():
         else:
             login_user(result.user)
             flash(f"Bonjour {result.user.full_name or result.user.email}, vous êtes connecté(e).", "success")
-            return redirect(next_url if next_url and is_safe_next(next_url) else home_url_for(result.user))
+            kept = flask_session.pop("after_login", None)
+            for target in (next_url, kept):
+                if target and is_safe_next(target):
+                    return redirect(target)
+            return redirect(home_url_for(result.user))
     return render_template("auth/login.html", form=form, next_url=next_url)
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
@@ -29,8 +30,8 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Serve the app with committed demo data on a free local port."""
+def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The app behind the live server, with committed demo data (its outbox holds the sent e-mails)."""
     for url in fresh_database_url(tmp_path_factory, "e2e"):
         app = create_app({"PASSERELLE_ENV": "test", "DATABASE_URL": url, "WTF_CSRF_ENABLED": True})
         app.instance_path = str(tmp_path_factory.mktemp("e2e-instance"))
@@ -39,16 +40,20 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             seed_demo(session, echo=lambda _message: None)
             session.commit()
         server = make_server("127.0.0.1", 0, app, threaded=True)
-        base_url = f"http://127.0.0.1:{server.server_port}"
-        app.config["BASE_URL"] = base_url
+        app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         try:
-            yield base_url
+            yield app
         finally:
             server.shutdown()
             thread.join(timeout=5)
             db.engine_for(app).dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app: Flask) -> str:
+    return live_app.config["BASE_URL"]
 
 
 @pytest.fixture(scope="session")
