@@ -147,7 +147,11 @@ def create_callback_lead(
                 break
     if operator is None:
         raise CaptureError(
-            "Aucun opérateur partenaire n'intervient encore dans cette commune pour ce mode de gestion. "
+            "Aucun opérateur partenaire n'intervient encore dans cette commune pour cette formule. "
+            "Choisissez « Je ne sais pas encore » pour être orienté vers l'opérateur de la commune, "
+            "ou contactez l'ADIL de votre département."
+            if mode is not None
+            else "Aucun opérateur partenaire n'intervient encore dans cette commune. "
             "Contactez l'ADIL de votre département pour être orienté."
         )
     return open_capture_case(

@@ -12,6 +12,6 @@ guard_blueprint(bp, Role.LANDLORD)
 
 
 def init_app(app: Flask) -> None:
-    from landlord_portal import declaration_views, incident_views, views  # noqa: F401
+    from landlord_portal import declaration_views, incident_views, public_views, views  # noqa: F401
 
     app.register_blueprint(bp)

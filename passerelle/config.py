@@ -76,6 +76,7 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_HEADERS_ENABLED": True,
         "PUBLIC_API_RATE_LIMIT": env.get("PUBLIC_API_RATE_LIMIT", "60 per minute;1000 per day"),
+        "CALLBACK_RATE_LIMIT": env.get("CALLBACK_RATE_LIMIT", "5 per hour;20 per day"),
         "BABEL_LOCALE": "fr_FR",
         "TIMEZONE": "Europe/Paris",
     }

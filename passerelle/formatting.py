@@ -36,11 +36,13 @@ def percent(value: Decimal | float | None, digits: int = 0) -> str:
 
 
 def long_date(value: date | datetime | None) -> str:
-    """``22 novembre 2026``; timestamps are shown in Paris time."""
+    """``22 novembre 2026``, ``1er janvier 2025``; timestamps are shown in Paris time."""
     if value is None:
         return "—"
     if isinstance(value, datetime):
         value = value.astimezone(PARIS).date()
+    if value.day == 1:
+        return "1er " + format_date(value, format="MMMM y", locale=LOCALE)
     return format_date(value, format="long", locale=LOCALE)
 
 

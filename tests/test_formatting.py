@@ -26,7 +26,8 @@ def test_dates_in_words_and_paris_time() -> None:
     assert long_date(date(2026, 11, 22)) == "22 novembre 2026"
     assert short_date(date(2026, 1, 6)) == "06/01/2026"
     # 23:30 UTC on 31 December is already 1 January in Paris.
-    assert long_date(datetime(2025, 12, 31, 23, 30, tzinfo=UTC)) == "1 janvier 2026"
+    assert long_date(datetime(2025, 12, 31, 23, 30, tzinfo=UTC)) == "1er janvier 2026"
+    assert long_date(date(2025, 1, 2)) == "2 janvier 2025"
     assert date_time(datetime(2026, 7, 14, 10, 5, tzinfo=UTC)) == "14 juillet 2026 à 12:05"
 
 

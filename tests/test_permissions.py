@@ -125,6 +125,14 @@ EXPECTATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("admin.users", "GET"): only(Role.ADMIN),
     ("admin.organisations", "GET"): only(Role.ADMIN),
     ("admin.reference_data", "GET"): only(Role.ADMIN),
+    ("landlord_portal.about", "GET"): everyone(OK),
+    ("landlord_portal.modes", "GET"): everyone(OK),
+    ("landlord_portal.guarantees", "GET"): everyone(OK),
+    ("landlord_portal.commitment", "GET"): everyone(OK),
+    ("landlord_portal.faq", "GET"): everyone(OK),
+    ("landlord_portal.callback", "GET"): everyone(OK),
+    ("landlord_portal.callback", "POST"): everyone(OK),  # empty form: re-displayed with French errors
+    ("landlord_portal.callback_done", "GET"): everyone(OK),
     ("landlord_portal.home", "GET"): only(Role.LANDLORD),
     ("landlord_portal.profile", "GET"): only(Role.LANDLORD),
     ("landlord_portal.profile", "POST"): only(Role.LANDLORD),  # empty form: errors
