@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 from decimal import Decimal
 
@@ -16,21 +17,38 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from passerelle.db import Base
 
 ZONES_ABC = ("A bis", "A", "B1", "B2", "C")
 
 
+def search_key(text: str) -> str:
+    """Fold a name for searching: « Évry-Courcouronnes » → « evry courcouronnes ».
+
+    Searching on this key works the same on SQLite (whose lower() ignores accented letters) and PostgreSQL.
+    """
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    for separator in "-'’":
+        bare = bare.replace(separator, " ")
+    return " ".join(bare.split())
+
+
 class Commune(Base):
     """A French commune (INSEE code kept as text: leading zeros, Corsica 2A/2B)."""
 
     __tablename__ = "communes"
-    __table_args__ = (Index("ix_communes_name", "name"), Index("ix_communes_epci", "epci"))
+    __table_args__ = (
+        Index("ix_communes_name", "name"),
+        Index("ix_communes_epci", "epci"),
+        Index("ix_communes_search_name", "search_name"),
+    )
 
     insee: Mapped[str] = mapped_column(String(5), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    search_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     departement: Mapped[str] = mapped_column(String(3))
     region: Mapped[str | None] = mapped_column(String(3))
     epci: Mapped[str | None] = mapped_column(String(9))
@@ -38,6 +56,11 @@ class Commune(Base):
     zones: Mapped[list[CommuneZone]] = relationship(
         back_populates="commune", order_by="CommuneZone.valid_from", lazy="selectin"
     )
+
+    @validates("name")
+    def _set_search_name(self, _key: str, name: str) -> str:
+        self.search_name = search_key(name)
+        return name
 
     def zone_at(self, on: date) -> str | None:
         """Return the A/B/C zone in force on a date, or None when the commune was not yet zoned."""

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from passerelle.formatting import number
 from passerelle.models import Commune, CommuneZone, IncomeCeiling, IrlIndex, Parameter, RentReference
+from passerelle.models.reference import search_key
 from passerelle.reference.queries import MissingParameter, convert, parameter_at
 
 Progress = Callable[[int, int], None]
@@ -423,6 +424,9 @@ def write(
 def upsert_communes(session: Session, rows: Sequence[Row]) -> None:
     """Create missing communes and refresh the given columns of known ones (others are kept)."""
     unique = list({row["insee"]: row for row in rows}.values())
+    for row in unique:
+        if "name" in row:
+            row["search_name"] = search_key(row["name"])
     upsert(session, Commune, ("insee",), unique)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from passerelle.models import Commune, CommuneZone, IncomeCeiling, IrlIndex, Parameter, RentReference
+from passerelle.models.reference import search_key
 
 
 class MissingParameter(LookupError):
@@ -131,10 +132,10 @@ def search_communes(session: Session, text: str, *, limit: int = 10) -> list[Com
     text = text.strip()
     if not text:
         return []
-    if text.isdigit() or (len(text) >= 2 and text[:2] in ("2A", "2B")):
+    if text.isdigit() or (len(text) >= 2 and text[:2].upper() in ("2A", "2B") and text[2:].isdigit()):
         condition = Commune.insee.startswith(text.upper())
     else:
-        condition = func.lower(Commune.name).startswith(text.lower())
+        condition = Commune.search_name.startswith(search_key(text), autoescape=True)
     return list(
         session.scalars(
             select(Commune).where(condition).order_by(func.length(Commune.name), Commune.name).limit(limit)
@@ -162,7 +163,7 @@ def resolve_commune(session: Session, text: str) -> CommuneMatch:
     if text.endswith(")") and "(" in text:
         name, _, rest = text.rpartition("(")
         name, departement = name.strip(), rest.rstrip(")").strip()
-    query = select(Commune).where(func.lower(Commune.name) == name.lower())
+    query = select(Commune).where(Commune.search_name == search_key(name))
     if departement:
         query = query.where(Commune.departement == departement)
     exact = list(session.scalars(query.order_by(Commune.departement)))
