@@ -159,3 +159,81 @@ def declaration_warnings(unit: object) -> list[str]:
             "vous si le logement peut être loué non meublé."
         )
     return warnings
+
+
+# --- the capture state machine ----------------------------------------------------------------------------
+
+LOST_REASONS = {
+    "rent_level": "Refuse le niveau de loyer",
+    "prefers_to_sell": "Préfère vendre",
+    "works_too_costly": "Travaux trop coûteux",
+    "not_decent": "Logement non décent",
+    "no_answer": "Sans réponse",
+    "other": "Autre",
+}
+
+OPEN_STAGES = frozenset(PIPELINE[:-1])  # every stage a case can still move from (paused is apart)
+
+# Moves along the pipeline: forward (a call can plan the visit at once) or one step back (a visit cancelled).
+# « Accord signé » is reached only by signing an agreement; lost and paused are possible from any open stage.
+FORWARD = {
+    CaptureStage.NEW: {CaptureStage.CONTACTED, CaptureStage.VISIT_PLANNED},
+    CaptureStage.CONTACTED: {CaptureStage.VISIT_PLANNED},
+    CaptureStage.VISIT_PLANNED: {CaptureStage.VISITED, CaptureStage.CONTACTED},
+    CaptureStage.VISITED: {CaptureStage.PROPOSAL_SENT, CaptureStage.VISIT_PLANNED},
+    CaptureStage.PROPOSAL_SENT: {CaptureStage.SIGNED, CaptureStage.VISITED},
+}
+
+
+class InvalidTransition(ValueError):
+    """A stage change the capture process does not allow, with a French explanation."""
+
+
+@dataclass(frozen=True)
+class CaseState:
+    stage: CaptureStage
+    stage_before_pause: CaptureStage | None = None
+    paused_until: date | None = None
+    lost_reason: str | None = None
+
+
+def allowed_moves(state: CaseState) -> set[CaptureStage]:
+    """Every stage the case may go to next."""
+    if state.stage is CaptureStage.PAUSED:
+        return {state.stage_before_pause or CaptureStage.NEW, CaptureStage.LOST}
+    if state.stage in OPEN_STAGES:
+        return FORWARD[state.stage] | {CaptureStage.LOST, CaptureStage.PAUSED}
+    return set()
+
+
+def advance(
+    state: CaseState,
+    to: CaptureStage,
+    *,
+    today: date,
+    lost_reason: str | None = None,
+    paused_until: date | None = None,
+) -> CaseState:
+    """Return the state after moving to ``to``, or raise InvalidTransition saying why not."""
+    if state.stage in (CaptureStage.SIGNED, CaptureStage.LOST):
+        raise InvalidTransition(
+            f"Le dossier est clos ({state.stage.label.lower()}) : il ne change plus d'étape."
+        )
+    if to not in allowed_moves(state):
+        raise InvalidTransition(
+            f"Passage impossible de « {state.stage.label} » à « {to.label} »."
+            + (
+                " Un accord se signe depuis l'étape « Proposition envoyée »."
+                if to is CaptureStage.SIGNED
+                else ""
+            )
+        )
+    if to is CaptureStage.LOST:
+        if lost_reason not in LOST_REASONS:
+            raise InvalidTransition("Indiquez pourquoi le dossier est perdu.")
+        return CaseState(stage=to, lost_reason=lost_reason)
+    if to is CaptureStage.PAUSED:
+        if paused_until is None or paused_until <= today:
+            raise InvalidTransition("Indiquez jusqu'à quand le dossier est en pause (une date future).")
+        return CaseState(stage=to, stage_before_pause=state.stage, paused_until=paused_until)
+    return CaseState(stage=to)
