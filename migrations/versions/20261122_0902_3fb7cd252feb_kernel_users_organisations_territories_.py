@@ -109,9 +109,7 @@ def upgrade() -> None:
         sa.Column("is_active_account", sa.Boolean(), server_default=sa.true(), nullable=False),
         sa.Column("email_verified_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-        sa.Column(
-            "password_changed_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
-        ),
+        sa.Column("password_changed_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
         sa.Column("last_login_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("is_demo", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
@@ -149,9 +147,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_commune_zones")),
-        sa.UniqueConstraint(
-            "commune_insee", "valid_from", name=op.f("uq_commune_zones_commune_insee_valid_from")
-        ),
+        sa.UniqueConstraint("commune_insee", "valid_from", name=op.f("uq_commune_zones_commune_insee_valid_from")),
     )
     op.create_table(
         "login_attempts",
@@ -255,9 +251,7 @@ def upgrade() -> None:
             ["user_id"], ["users.id"], name=op.f("fk_memberships_user_id_users"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_memberships")),
-        sa.UniqueConstraint(
-            "user_id", "organisation_id", name=op.f("uq_memberships_user_id_organisation_id")
-        ),
+        sa.UniqueConstraint("user_id", "organisation_id", name=op.f("uq_memberships_user_id_organisation_id")),
     )
     # ### end Alembic commands ###
 

@@ -68,9 +68,7 @@ def upgrade() -> None:
         sa.Column("source", sa.Text(), nullable=False),
         sa.CheckConstraint("period IN ('one_off', 'yearly')", name=op.f("ck_local_premiums_period")),
         sa.CheckConstraint("amount > 0", name=op.f("ck_local_premiums_amount_positive")),
-        sa.CheckConstraint(
-            "valid_to IS NULL OR valid_to >= valid_from", name=op.f("ck_local_premiums_validity")
-        ),
+        sa.CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name=op.f("ck_local_premiums_validity")),
         sa.ForeignKeyConstraint(
             ["territory_id"],
             ["territories.id"],
@@ -133,9 +131,7 @@ def upgrade() -> None:
         sa.Column("landlord_id", sa.Integer(), nullable=False),
         sa.Column(
             "status",
-            sa.Enum(
-                "draft", "submitted", name="declaration_status", native_enum=False, create_constraint=True
-            ),
+            sa.Enum("draft", "submitted", name="declaration_status", native_enum=False, create_constraint=True),
             nullable=False,
         ),
         sa.Column("address", sa.String(length=300), nullable=True),
@@ -206,15 +202,9 @@ def upgrade() -> None:
         ),
         sa.CheckConstraint("annexes_m2 >= 0", name=op.f("ck_units_annexes_non_negative")),
         sa.CheckConstraint("surface_m2 IS NULL OR surface_m2 > 0", name=op.f("ck_units_surface_positive")),
-        sa.ForeignKeyConstraint(
-            ["commune_insee"], ["communes.insee"], name=op.f("fk_units_commune_insee_communes")
-        ),
-        sa.ForeignKeyConstraint(
-            ["landlord_id"], ["landlords.id"], name=op.f("fk_units_landlord_id_landlords")
-        ),
-        sa.ForeignKeyConstraint(
-            ["simulation_id"], ["simulations.id"], name=op.f("fk_units_simulation_id_simulations")
-        ),
+        sa.ForeignKeyConstraint(["commune_insee"], ["communes.insee"], name=op.f("fk_units_commune_insee_communes")),
+        sa.ForeignKeyConstraint(["landlord_id"], ["landlords.id"], name=op.f("fk_units_landlord_id_landlords")),
+        sa.ForeignKeyConstraint(["simulation_id"], ["simulations.id"], name=op.f("fk_units_simulation_id_simulations")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_units")),
     )
     op.create_index("ix_units_landlord_id", "units", ["landlord_id"], unique=False)
@@ -283,18 +273,12 @@ def upgrade() -> None:
         sa.Column("contact_message", sa.Text(), nullable=True),
         sa.Column("next_action_on", sa.Date(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint(
-            "stage <> 'lost' OR lost_reason IS NOT NULL", name=op.f("ck_capture_cases_lost_reason")
-        ),
-        sa.CheckConstraint(
-            "stage <> 'paused' OR paused_until IS NOT NULL", name=op.f("ck_capture_cases_paused_until")
-        ),
+        sa.CheckConstraint("stage <> 'lost' OR lost_reason IS NOT NULL", name=op.f("ck_capture_cases_lost_reason")),
+        sa.CheckConstraint("stage <> 'paused' OR paused_until IS NOT NULL", name=op.f("ck_capture_cases_paused_until")),
         sa.ForeignKeyConstraint(
             ["commune_insee"], ["communes.insee"], name=op.f("fk_capture_cases_commune_insee_communes")
         ),
-        sa.ForeignKeyConstraint(
-            ["landlord_id"], ["landlords.id"], name=op.f("fk_capture_cases_landlord_id_landlords")
-        ),
+        sa.ForeignKeyConstraint(["landlord_id"], ["landlords.id"], name=op.f("fk_capture_cases_landlord_id_landlords")),
         sa.ForeignKeyConstraint(
             ["operator_id"], ["organisations.id"], name=op.f("fk_capture_cases_operator_id_organisations")
         ),
@@ -303,9 +287,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_capture_cases")),
         sa.UniqueConstraint("unit_id", name=op.f("uq_capture_cases_unit_id")),
     )
-    op.create_index(
-        "ix_capture_cases_operator_stage", "capture_cases", ["operator_id", "stage"], unique=False
-    )
+    op.create_index("ix_capture_cases_operator_stage", "capture_cases", ["operator_id", "stage"], unique=False)
     op.create_table(
         "incidents",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -342,12 +324,8 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["created_by_id"], ["users.id"], name=op.f("fk_incidents_created_by_id_users")
-        ),
-        sa.ForeignKeyConstraint(
-            ["landlord_id"], ["landlords.id"], name=op.f("fk_incidents_landlord_id_landlords")
-        ),
+        sa.ForeignKeyConstraint(["created_by_id"], ["users.id"], name=op.f("fk_incidents_created_by_id_users")),
+        sa.ForeignKeyConstraint(["landlord_id"], ["landlords.id"], name=op.f("fk_incidents_landlord_id_landlords")),
         sa.ForeignKeyConstraint(
             ["operator_id"], ["organisations.id"], name=op.f("fk_incidents_operator_id_organisations")
         ),
@@ -369,9 +347,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["unit_id"], ["units.id"], name=op.f("fk_unit_documents_unit_id_units"), ondelete="CASCADE"
         ),
-        sa.ForeignKeyConstraint(
-            ["uploaded_by_id"], ["users.id"], name=op.f("fk_unit_documents_uploaded_by_id_users")
-        ),
+        sa.ForeignKeyConstraint(["uploaded_by_id"], ["users.id"], name=op.f("fk_unit_documents_uploaded_by_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_unit_documents")),
     )
     op.create_index(op.f("ix_unit_documents_unit_id"), "unit_documents", ["unit_id"], unique=False)
@@ -424,9 +400,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_capture_stage_changes")),
     )
-    op.create_index(
-        op.f("ix_capture_stage_changes_case_id"), "capture_stage_changes", ["case_id"], unique=False
-    )
+    op.create_index(op.f("ix_capture_stage_changes_case_id"), "capture_stage_changes", ["case_id"], unique=False)
     op.create_table(
         "incident_updates",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -446,9 +420,7 @@ def upgrade() -> None:
             ),
             nullable=True,
         ),
-        sa.ForeignKeyConstraint(
-            ["author_id"], ["users.id"], name=op.f("fk_incident_updates_author_id_users")
-        ),
+        sa.ForeignKeyConstraint(["author_id"], ["users.id"], name=op.f("fk_incident_updates_author_id_users")),
         sa.ForeignKeyConstraint(
             ["incident_id"],
             ["incidents.id"],
@@ -457,12 +429,8 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_incident_updates")),
     )
-    op.create_index(
-        op.f("ix_incident_updates_incident_id"), "incident_updates", ["incident_id"], unique=False
-    )
-    op.add_column(
-        "organisations", sa.Column("management_fee_rate", sa.Numeric(precision=5, scale=4), nullable=True)
-    )
+    op.create_index(op.f("ix_incident_updates_incident_id"), "incident_updates", ["incident_id"], unique=False)
+    op.add_column("organisations", sa.Column("management_fee_rate", sa.Numeric(precision=5, scale=4), nullable=True))
     # ### end Alembic commands ###
 
 

@@ -29,9 +29,7 @@ def _search_key(text: str) -> str:
 
 def upgrade() -> None:
     with op.batch_alter_table("communes") as batch_op:
-        batch_op.add_column(
-            sa.Column("search_name", sa.String(length=200), server_default="", nullable=False)
-        )
+        batch_op.add_column(sa.Column("search_name", sa.String(length=200), server_default="", nullable=False))
         batch_op.create_index("ix_communes_search_name", ["search_name"], unique=False)
     communes = sa.table(
         "communes",
