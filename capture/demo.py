@@ -44,9 +44,7 @@ def seed_routing(context: DemoContext) -> None:
         )
         if rule is None:
             session.add(
-                RoutingRule(
-                    territory_id=context.territory.id, commune_insee=None, mode=mode, operator_id=operator.id
-                )
+                RoutingRule(territory_id=context.territory.id, commune_insee=None, mode=mode, operator_id=operator.id)
             )
     for operator, rate in ((context.ais, Decimal("0.07")),):
         if operator.management_fee_rate is None:

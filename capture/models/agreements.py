@@ -79,9 +79,7 @@ class Agreement(Base):
     mode: Mapped[IMLMode] = mapped_column(str_enum(IMLMode, "mode"))
     level: Mapped[ConventionLevel] = mapped_column(str_enum(ConventionLevel, "level"))
     rent: Mapped[Decimal] = mapped_column(Numeric(12, 2))
-    rent_cap: Mapped[Decimal | None] = mapped_column(
-        Numeric(12, 2)
-    )  # at the signature date, when conventioned
+    rent_cap: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))  # at the signature date, when conventioned
     charges: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
     duration_months: Mapped[int] = mapped_column(Integer)
     fee_rate: Mapped[Decimal | None] = mapped_column(Numeric(5, 4))  # mandate only
@@ -92,9 +90,7 @@ class Agreement(Base):
     document_filename: Mapped[str | None] = mapped_column(String(200))
     signed_on: Mapped[date | None] = mapped_column(Date)
     signatory_name: Mapped[str | None] = mapped_column(String(200))
-    signature_method: Mapped[SignatureMethod | None] = mapped_column(
-        str_enum(SignatureMethod, "signature_method")
-    )
+    signature_method: Mapped[SignatureMethod | None] = mapped_column(str_enum(SignatureMethod, "signature_method"))
     signature_ip: Mapped[str | None] = mapped_column(String(45))
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -121,9 +117,7 @@ class StockEntry(Base):
     rent: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     charges: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
     available_on: Mapped[date] = mapped_column(Date)
-    status: Mapped[StockStatus] = mapped_column(
-        str_enum(StockStatus, "status"), default=StockStatus.AVAILABLE
-    )
+    status: Mapped[StockStatus] = mapped_column(str_enum(StockStatus, "status"), default=StockStatus.AVAILABLE)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     agreement: Mapped[Agreement] = relationship()

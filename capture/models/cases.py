@@ -53,9 +53,7 @@ class CaptureCase(Base):
     landlord_id: Mapped[int | None] = mapped_column(ForeignKey("landlords.id"))
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # staff member in charge
     stage: Mapped[CaptureStage] = mapped_column(str_enum(CaptureStage, "stage"), default=CaptureStage.NEW)
-    stage_before_pause: Mapped[CaptureStage | None] = mapped_column(
-        str_enum(CaptureStage, "stage_before_pause")
-    )
+    stage_before_pause: Mapped[CaptureStage | None] = mapped_column(str_enum(CaptureStage, "stage_before_pause"))
     paused_until: Mapped[date | None] = mapped_column(Date)
     lost_reason: Mapped[str | None] = mapped_column(String(30))
     source: Mapped[LeadSource] = mapped_column(str_enum(LeadSource, "lead_source"))

@@ -141,9 +141,7 @@ class ActivityKind(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"call": "Appel", "email": "E-mail", "letter": "Courrier", "visit": "Visite", "note": "Note"}[
-            self.value
-        ]
+        return {"call": "Appel", "email": "E-mail", "letter": "Courrier", "visit": "Visite", "note": "Note"}[self.value]
 
 
 class CampaignChannel(StrEnum):

@@ -68,9 +68,7 @@ class Incident(Base):
     unit: Mapped[Unit] = relationship()
     landlord: Mapped[Landlord] = relationship()
     operator: Mapped[Organisation] = relationship()
-    updates: Mapped[list[IncidentUpdate]] = relationship(
-        back_populates="incident", order_by="IncidentUpdate.at"
-    )
+    updates: Mapped[list[IncidentUpdate]] = relationship(back_populates="incident", order_by="IncidentUpdate.at")
 
 
 class IncidentUpdate(Base):

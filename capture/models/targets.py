@@ -41,7 +41,5 @@ class CaptureTarget(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("capture_plans.id", ondelete="CASCADE"), index=True)
     dimension: Mapped[str] = mapped_column(String(10))
-    key: Mapped[str] = mapped_column(
-        String(20), default=""
-    )  # mode value, level value, operator id; '' for total
+    key: Mapped[str] = mapped_column(String(20), default="")  # mode value, level value, operator id; '' for total
     units: Mapped[int] = mapped_column(Integer)

@@ -86,9 +86,7 @@ class Unit(Base):
     asked_rent: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     charges: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     desired_mode: Mapped[IMLMode | None] = mapped_column(str_enum(IMLMode, "iml_mode"))
-    desired_level: Mapped[ConventionLevel | None] = mapped_column(
-        str_enum(ConventionLevel, "convention_level")
-    )
+    desired_level: Mapped[ConventionLevel | None] = mapped_column(str_enum(ConventionLevel, "convention_level"))
     simulation_id: Mapped[int | None] = mapped_column(ForeignKey("simulations.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

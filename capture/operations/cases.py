@@ -8,7 +8,6 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from capture import rules
 from capture.models import (
     CaptureCase,
     CaptureStage,
@@ -27,6 +26,7 @@ from capture.models import (
     Unit,
     UnitDocument,
 )
+from capture.rules import pipeline as rules
 from passerelle.audit import audit
 from passerelle.db import utcnow
 from passerelle.models import Organisation, Territory, User, territory_communes
@@ -113,9 +113,7 @@ def open_capture_case(
     )
     session.add(case)
     session.flush()
-    session.add(
-        CaptureStageChange(case=case, from_stage=None, to_stage=CaptureStage.NEW, by_id=by.id if by else None)
-    )
+    session.add(CaptureStageChange(case=case, from_stage=None, to_stage=CaptureStage.NEW, by_id=by.id if by else None))
     audit(
         session,
         actor=by,
@@ -196,9 +194,7 @@ def raise_incident(
     """A landlord's alert: it goes to the operator handling the unit, with a response due date."""
     case = session.scalar(select(CaptureCase).where(CaptureCase.unit_id == unit.id))
     if case is None:
-        raise CaptureError(
-            "Ce logement n'est encore suivi par aucun opérateur : transmettez d'abord sa déclaration."
-        )
+        raise CaptureError("Ce logement n'est encore suivi par aucun opérateur : transmettez d'abord sa déclaration.")
     days = parameter_at(session, "incidents.response_working_days", today).value
     assert isinstance(days, int)
     incident = Incident(

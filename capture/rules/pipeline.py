@@ -135,18 +135,12 @@ REQUIRED_FOR_SUBMISSION = (
 
 def missing_for_submission(unit: object, *, landlord_phone: str | None) -> list[str]:
     """What a declaration still lacks before it can be sent, in French (a submission is validated whole)."""
-    missing = [
-        f"Indiquez {label}." for field, label in REQUIRED_FOR_SUBMISSION if getattr(unit, field) is None
-    ]
+    missing = [f"Indiquez {label}." for field, label in REQUIRED_FOR_SUBMISSION if getattr(unit, field) is None]
     if not landlord_phone:
-        missing.append(
-            "Indiquez un numéro de téléphone dans votre profil, pour que l'opérateur puisse vous appeler."
-        )
+        missing.append("Indiquez un numéro de téléphone dans votre profil, pour que l'opérateur puisse vous appeler.")
     surface = getattr(unit, "surface_m2", None)
     if surface is not None and surface < Decimal("9"):
-        missing.append(
-            "Un logement de moins de 9 m² n'est pas décent (décret 2002-120) : il ne peut pas être loué."
-        )
+        missing.append("Un logement de moins de 9 m² n'est pas décent (décret 2002-120) : il ne peut pas être loué.")
     return missing
 
 
@@ -216,17 +210,11 @@ def advance(
 ) -> CaseState:
     """Return the state after moving to ``to``, or raise InvalidTransition saying why not."""
     if state.stage in (CaptureStage.SIGNED, CaptureStage.LOST):
-        raise InvalidTransition(
-            f"Le dossier est clos ({state.stage.label.lower()}) : il ne change plus d'étape."
-        )
+        raise InvalidTransition(f"Le dossier est clos ({state.stage.label.lower()}) : il ne change plus d'étape.")
     if to not in allowed_moves(state):
         raise InvalidTransition(
             f"Passage impossible de « {state.stage.label} » à « {to.label} »."
-            + (
-                " Un accord se signe depuis l'étape « Proposition envoyée »."
-                if to is CaptureStage.SIGNED
-                else ""
-            )
+            + (" Un accord se signe depuis l'étape « Proposition envoyée »." if to is CaptureStage.SIGNED else "")
         )
     if to is CaptureStage.LOST:
         if lost_reason not in LOST_REASONS:

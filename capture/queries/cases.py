@@ -29,9 +29,7 @@ class TerritoryOverview:
 
 def territory_overview(session: Session, territory: Territory) -> TerritoryOverview:
     communes = session.scalar(
-        select(func.count())
-        .select_from(territory_communes)
-        .where(territory_communes.c.territory_id == territory.id)
+        select(func.count()).select_from(territory_communes).where(territory_communes.c.territory_id == territory.id)
     )
     return TerritoryOverview(
         communes=communes or 0,
@@ -49,9 +47,7 @@ def get_unit_for_landlord_or_404(session: Session, user: User, unit_id: int) -> 
     return unit
 
 
-def get_document_for_landlord_or_404(
-    session: Session, user: User, unit_id: int, document_id: int
-) -> UnitDocument:
+def get_document_for_landlord_or_404(session: Session, user: User, unit_id: int, document_id: int) -> UnitDocument:
     unit = get_unit_for_landlord_or_404(session, user, unit_id)
     document = session.get(UnitDocument, document_id)
     if document is None or document.unit_id != unit.id:
@@ -66,9 +62,7 @@ def get_case_for_staff_or_404(session: Session, user: User, case_id: int) -> Cap
     return case
 
 
-def get_case_document_for_staff_or_404(
-    session: Session, user: User, case_id: int, document_id: int
-) -> UnitDocument:
+def get_case_document_for_staff_or_404(session: Session, user: User, case_id: int, document_id: int) -> UnitDocument:
     case = get_case_for_staff_or_404(session, user, case_id)
     document = session.get(UnitDocument, document_id)
     if document is None or case.unit_id is None or document.unit_id != case.unit_id:
@@ -111,9 +105,7 @@ def stages_reached(case: CaptureCase) -> dict[CaptureStage, date]:
 
 def landlord_incidents(session: Session, landlord: Landlord) -> list[Incident]:
     return list(
-        session.scalars(
-            select(Incident).where(Incident.landlord_id == landlord.id).order_by(Incident.id.desc())
-        )
+        session.scalars(select(Incident).where(Incident.landlord_id == landlord.id).order_by(Incident.id.desc()))
     )
 
 

@@ -22,9 +22,7 @@ def case_detail(case_id: int):
     session = db.session
     case = queries.get_case_for_staff_or_404(session, current_user, case_id)
     # A capture case shows a landlord's personal data: every view is logged.
-    audit(
-        session, actor=current_user, action="capture_case.view", object_type="capture_case", object_id=case.id
-    )
+    audit(session, actor=current_user, action="capture_case.view", object_type="capture_case", object_id=case.id)
     session.commit()
     return render_template("capture/case_detail.html", case=case, unit=case.unit, landlord=case.landlord)
 
