@@ -153,7 +153,12 @@ EXPECTATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("landlord_portal.incident_new", "GET"): landlord_a_only(),
     ("landlord_portal.incident_new", "POST"): landlord_a_only(),  # empty form: errors
     ("landlord_portal.incident_detail", "GET"): landlord_a_only(),
+    ("capture.board", "GET"): only(Role.AGENCY_STAFF),
     ("capture.case_detail", "GET"): operator_1_only(),
+    # Empty POSTs: the form is shown again with its errors (422).
+    ("capture.case_stage", "POST"): operator_1_only(422),
+    ("capture.case_activity", "POST"): operator_1_only(422),
+    ("capture.case_assign", "POST"): operator_1_only("prefix:/captation/dossiers/"),
     ("capture.case_document", "GET"): operator_1_only(),
     ("agency_backoffice.incidents", "GET"): only(Role.AGENCY_STAFF),
     ("agency_backoffice.incident_detail", "GET"): operator_1_only(),
@@ -187,6 +192,9 @@ class World:
             "landlord_portal.incident_new": unit,
             "landlord_portal.incident_detail": {"incident_id": r["incident"]},
             "capture.case_detail": {"case_id": r["case"]},
+            "capture.case_stage": {"case_id": r["case"]},
+            "capture.case_activity": {"case_id": r["case"]},
+            "capture.case_assign": {"case_id": r["case"]},
             "capture.case_document": {"case_id": r["case"], "document_id": r["document"]},
             "agency_backoffice.incident_detail": {"incident_id": r["incident"]},
         }

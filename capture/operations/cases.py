@@ -9,6 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from capture.models import (
+    ActivityKind,
+    CaptureActivity,
     CaptureCase,
     CaptureStage,
     CaptureStageChange,
@@ -29,7 +31,7 @@ from capture.models import (
 from capture.rules import pipeline as rules
 from passerelle.audit import audit
 from passerelle.db import utcnow
-from passerelle.models import Organisation, Territory, User, territory_communes
+from passerelle.models import Organisation, Role, Territory, User, territory_communes
 from passerelle.reference.queries import parameter_at
 from passerelle.storage import StoredFile
 
@@ -363,3 +365,92 @@ def remove_unit_document(session: Session, document: UnitDocument, *, by: User) 
     )
     session.delete(document)
     session.flush()
+
+
+def change_stage(
+    session: Session,
+    case: CaptureCase,
+    to: CaptureStage,
+    *,
+    by: User,
+    today: date,
+    lost_reason: str | None = None,
+    paused_until: date | None = None,
+) -> CaptureStageChange:
+    """Move a case through the state machine; record the change and audit it (InvalidTransition if refused)."""
+    before = rules.CaseState(
+        stage=case.stage,
+        stage_before_pause=case.stage_before_pause,
+        paused_until=case.paused_until,
+        lost_reason=case.lost_reason,
+    )
+    after = rules.advance(before, to, today=today, lost_reason=lost_reason, paused_until=paused_until)
+    case.stage = after.stage
+    case.stage_before_pause = after.stage_before_pause
+    case.paused_until = after.paused_until
+    case.lost_reason = after.lost_reason
+    if after.stage is CaptureStage.PAUSED:
+        case.next_action_on = after.paused_until
+    elif after.stage in (CaptureStage.LOST, CaptureStage.SIGNED):
+        case.next_action_on = None
+    change = CaptureStageChange(case=case, from_stage=before.stage, to_stage=after.stage, by_id=by.id)
+    session.add(change)
+    session.flush()
+    audit(
+        session,
+        actor=by,
+        action="capture_case.change_stage",
+        object_type="capture_case",
+        object_id=case.id,
+        from_stage=before.stage.value,
+        to_stage=after.stage.value,
+        lost_reason=lost_reason,
+        paused_until=paused_until,
+    )
+    return change
+
+
+def log_activity(
+    session: Session,
+    case: CaptureCase,
+    *,
+    kind: ActivityKind,
+    occurred_on: date,
+    summary: str,
+    next_action_on: date | None,
+    by: User,
+) -> CaptureActivity:
+    """Log a call, e-mail, letter, visit or note, and set the case's next action date."""
+    activity = CaptureActivity(
+        case_id=case.id, kind=kind, occurred_on=occurred_on, summary=summary.strip(), author_id=by.id
+    )
+    session.add(activity)
+    if case.stage not in (CaptureStage.LOST, CaptureStage.SIGNED):
+        case.next_action_on = next_action_on
+    session.flush()
+    audit(
+        session,
+        actor=by,
+        action="capture_case.log_activity",
+        object_type="capture_case",
+        object_id=case.id,
+        kind=kind.value,
+        next_action_on=next_action_on,
+    )
+    return activity
+
+
+def assign_case(session: Session, case: CaptureCase, owner: User | None, *, by: User) -> None:
+    """Give the case to a staff member of its operator (or to nobody)."""
+    if owner is not None and (owner.role is not Role.AGENCY_STAFF or owner.organisation_id != case.operator_id):
+        raise CaptureError("Ce dossier ne peut être confié qu'à un membre de l'équipe de l'opérateur.")
+    case.owner_id = owner.id if owner else None
+    session.flush()
+    audit(
+        session,
+        actor=by,
+        action="capture_case.assign",
+        object_type="capture_case",
+        object_id=case.id,
+        owner_id=case.owner_id,
+    )

@@ -1,7 +1,10 @@
 """Capture reads and permission-aware loaders, by aggregate."""
 
 from capture.queries.cases import (
+    PIPELINE_OPEN,
+    PipelineFilters,
     TerritoryOverview,
+    case_activities,
     case_for_unit,
     get_case_document_for_staff_or_404,
     get_case_for_staff_or_404,
@@ -12,14 +15,23 @@ from capture.queries.cases import (
     landlord_incidents,
     landlord_units,
     operator_cases,
+    operator_communes,
     operator_incidents,
+    operator_staff,
+    overdue_cases_by_owner,
+    pipeline_board,
+    pipeline_cases,
     staff_emails,
+    stage_counts,
     stages_reached,
     territory_overview,
 )
 
 __all__ = [
+    "PIPELINE_OPEN",
+    "PipelineFilters",
     "TerritoryOverview",
+    "case_activities",
     "case_for_unit",
     "get_case_document_for_staff_or_404",
     "get_case_for_staff_or_404",
@@ -30,8 +42,14 @@ __all__ = [
     "landlord_incidents",
     "landlord_units",
     "operator_cases",
+    "operator_communes",
     "operator_incidents",
+    "operator_staff",
+    "overdue_cases_by_owner",
+    "pipeline_board",
+    "pipeline_cases",
     "staff_emails",
+    "stage_counts",
     "stages_reached",
     "territory_overview",
 ]
