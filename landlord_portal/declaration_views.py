@@ -36,7 +36,7 @@ from landlord_portal import bp, explanations
 from landlord_portal import forms as f
 from passerelle import storage
 from passerelle.db import db
-from passerelle.mail import send_mail
+from passerelle.mail import absolute_url, send_mail
 from passerelle.reference.queries import resolve_commune
 
 
@@ -89,9 +89,7 @@ def unit_new():
         )
         if simulation is not None and simulation.user_id is None:
             simulation.user_id = current_user.id
-        unit = capture_ops.start_unit_draft(
-            session, landlord, by=current_user, simulation=simulation, option=option
-        )
+        unit = capture_ops.start_unit_draft(session, landlord, by=current_user, simulation=simulation, option=option)
         session.commit()
         return redirect(url_for("landlord_portal.unit_step", unit_id=unit.id, step=STEPS[0].slug))
     prefill = capture_rules.prefill_from_simulation(simulation.inputs, option) if simulation else {}
@@ -148,12 +146,8 @@ def unit_step(unit_id: int, step: str):
         step=current,
         steps=STEPS,
         candidates=candidates,
-        mode_texts=explanations.mode_descriptions(db.session, date.today())
-        if current.slug == "formule"
-        else {},
-        level_texts=explanations.level_descriptions(db.session, date.today())
-        if current.slug == "formule"
-        else {},
+        mode_texts=explanations.mode_descriptions(db.session, date.today()) if current.slug == "formule" else {},
+        level_texts=explanations.level_descriptions(db.session, date.today()) if current.slug == "formule" else {},
     )
 
 
@@ -363,8 +357,7 @@ def unit_submit(unit_id: int):
             "Passerelle — nouveau logement proposé",
             f"Un propriétaire vient de proposer un logement à {commune} (formule : "
             f"{unit.desired_mode.label if unit.desired_mode else '—'}).\n\n"
-            f"Dossier de captation : {current_app.config['BASE_URL'].rstrip('/')}"
-            f"{url_for('capture.case_detail', case_id=case.id)}\n",
+            f"Dossier de captation : {absolute_url('capture.case_detail', case_id=case.id)}\n",
         )
     flash(
         f"Votre logement a été transmis à {operator.name}, qui va vous contacter pour organiser une visite.",
@@ -375,17 +368,13 @@ def unit_submit(unit_id: int):
 
 @bp.route("/logements/<int:unit_id>/documents/<int:document_id>")
 def unit_document(unit_id: int, document_id: int):
-    document = capture_queries.get_document_for_landlord_or_404(
-        db.session, current_user, unit_id, document_id
-    )
+    document = capture_queries.get_document_for_landlord_or_404(db.session, current_user, unit_id, document_id)
     return send_document(document)
 
 
 @bp.route("/logements/<int:unit_id>/documents/<int:document_id>/supprimer", methods=["POST"])
 def unit_document_delete(unit_id: int, document_id: int):
-    document = capture_queries.get_document_for_landlord_or_404(
-        db.session, current_user, unit_id, document_id
-    )
+    document = capture_queries.get_document_for_landlord_or_404(db.session, current_user, unit_id, document_id)
     form = f.StartDeclarationForm()
     if not form.validate_on_submit():
         abort(400)
@@ -401,6 +390,4 @@ def unit_document_delete(unit_id: int, document_id: int):
 
 
 def send_document(document: Any):  # type: ignore[no-untyped-def]
-    return storage.send_stored(
-        document.sha256, content_type=document.content_type, filename=document.filename
-    )
+    return storage.send_stored(document.sha256, content_type=document.content_type, filename=document.filename)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from capture import operations as capture_ops
@@ -13,7 +13,7 @@ from capture.models import IncidentKind
 from landlord_portal import bp
 from landlord_portal.forms import IncidentForm
 from passerelle.db import db
-from passerelle.mail import send_mail
+from passerelle.mail import absolute_url, send_mail
 
 
 @bp.route("/logements/<int:unit_id>/signaler", methods=["GET", "POST"])
@@ -38,9 +38,7 @@ def incident_new(unit_id: int):
         else:
             emails = capture_queries.staff_emails(session, incident.operator_id)
             session.commit()
-            link = current_app.config["BASE_URL"].rstrip("/") + url_for(
-                "agency_backoffice.incident_detail", incident_id=incident.id
-            )
+            link = absolute_url("agency_backoffice.incident_detail", incident_id=incident.id)
             for email in emails:
                 send_mail(
                     email,

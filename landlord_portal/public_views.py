@@ -27,7 +27,7 @@ from landlord_portal import bp
 from landlord_portal.public_forms import UNDECIDED, CallbackForm
 from passerelle.db import db
 from passerelle.extensions import limiter
-from passerelle.mail import send_mail
+from passerelle.mail import absolute_url, send_mail
 from passerelle.models import Commune, Membership, Organisation, Role, User
 from passerelle.reference.queries import MissingParameter, ParameterValue, parameter_at, search_communes
 from passerelle.security import public
@@ -385,7 +385,7 @@ def notify_operator_staff(case: CaptureCase, commune: Commune) -> None:
         )
         .order_by(User.id)
     ).all()
-    link = current_app.config["BASE_URL"].rstrip("/") + url_for("capture.home", _external=False)
+    link = absolute_url("capture.home")
     body = (
         "Bonjour,\n\n"
         f"Une nouvelle demande de rappel (commune {commune.name}) vous attend dans Passerelle :\n{link}\n\n"

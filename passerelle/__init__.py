@@ -16,7 +16,7 @@ DOMAIN_PACKAGES = ("capture", "landlord_portal", "agency_backoffice")
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints, CLI."""
-    from passerelle import admin, api, auth, cli, errors, formatting, mail, public, security
+    from passerelle import admin, api, auth, cli, errors, formatting, jobs, mail, public, security
     from passerelle.config import load_config
     from passerelle.db import db
     from passerelle.extensions import csrf
@@ -31,6 +31,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     formatting.init_app(app)
     mail.init_app(app)
+    jobs.init_app(app)
     security.init_app(app)
     errors.init_app(app)
 

@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(import_group)
     app.cli.add_command(demo_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(jobs_group)
 
 
 # --- database -------------------------------------------------------------------------------------
@@ -112,15 +113,12 @@ def _run_import(label: str, run: Callable[..., Any]) -> None:
         sys.exit(1)
 
 
-@import_group.command(
-    "rent-map", help="Carte des loyers (CSV data.gouv.fr, séparateur « ; », virgule décimale)."
-)
+@import_group.command("rent-map", help="Carte des loyers (CSV data.gouv.fr, séparateur « ; », virgule décimale).")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--edition",
     type=int,
-    help="Année de l'édition (par défaut : déduite du nom du fichier, sinon "
-    "le paramètre rent_map.default_edition).",
+    help="Année de l'édition (par défaut : déduite du nom du fichier, sinon le paramètre rent_map.default_edition).",
 )
 @click.option(
     "--housing-type",
@@ -155,9 +153,7 @@ def import_irl(path: Path, skip_invalid: bool) -> None:
 
     _run_import(
         "IRL",
-        lambda session, progress: importers.import_irl(
-            session, path, skip_invalid=skip_invalid, progress=progress
-        ),
+        lambda session, progress: importers.import_irl(session, path, skip_invalid=skip_invalid, progress=progress),
     )
 
 
@@ -176,9 +172,7 @@ def import_ceilings(path: Path, skip_invalid: bool) -> None:
     )
 
 
-@import_group.command(
-    "zonage", help="Zonage A/B/C des communes (par défaut : le fichier livré avec openfisca-france)."
-)
+@import_group.command("zonage", help="Zonage A/B/C des communes (par défaut : le fichier livré avec openfisca-france).")
 @click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--skip-invalid", is_flag=True, help="Importer les lignes valides malgré des lignes rejetées.")
 @with_appcontext
@@ -243,9 +237,7 @@ def demo_command(scale: int) -> None:
 @click.option("--organisation-id", type=int, help="Organisation (obligatoire pour agency_staff et metro).")
 @click.password_option("--password", prompt="Mot de passe", confirmation_prompt=True)
 @with_appcontext
-def create_user_command(
-    email: str, role: str, full_name: str, organisation_id: int | None, password: str
-) -> None:
+def create_user_command(email: str, role: str, full_name: str, organisation_id: int | None, password: str) -> None:
     from passerelle.auth.operations import AccountError, create_user
     from passerelle.auth.passwords import password_problems
     from passerelle.models import Organisation, Role
@@ -271,3 +263,41 @@ def create_user_command(
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"Compte {user.email} ({user.role.label}) créé.")
+
+
+# --- jobs -------------------------------------------------------------------------------------------------
+
+
+@click.group("jobs", help="Tâches planifiées, lançables à la main.")
+def jobs_group() -> None:
+    pass
+
+
+@jobs_group.command("list", help="Lister les tâches.")
+@with_appcontext
+def jobs_list() -> None:
+    from passerelle.jobs import registered_jobs
+
+    for job in registered_jobs().values():
+        click.echo(f"{job.name:<24} {job.label}")
+
+
+@jobs_group.command("run", help="Lancer la tâche NAME pour une date (par défaut : aujourd'hui).")
+@click.argument("name")
+@click.option("--date", "on", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date métier, AAAA-MM-JJ.")
+@click.option("--force", is_flag=True, help="Relancer même si la tâche a déjà tourné pour cette date.")
+@with_appcontext
+def jobs_run(name: str, on: Any, force: bool) -> None:
+    from datetime import date as date_type
+
+    from passerelle.jobs import registered_jobs, run_job, send_job_mails
+
+    jobs = registered_jobs()
+    if name not in jobs:
+        raise click.ClickException(f"Tâche inconnue « {name} ». Tâches : {', '.join(sorted(jobs)) or 'aucune'}.")
+    day = on.date() if on else date_type.today()
+    outcome = run_job(db.session, jobs[name], day, force=force)
+    db.session.commit()
+    send_job_mails(outcome.report)
+    status = "exécutée" if outcome.ran else "déjà exécutée pour cette date (--force pour relancer)"
+    click.echo(f"{name} ({day:%d/%m/%Y}) : {status} — {outcome.report.summary}")

@@ -54,3 +54,9 @@ def send_mail(to: str, subject: str, body: str) -> None:
         (folder / f"{stamp}.eml").write_bytes(bytes(message))
         # Development only: no SMTP server, so the message goes to the console.
         log.warning("E-mail (développement) à %s — %s\n%s", to, subject, body)
+
+
+def absolute_url(endpoint: str, **values: object) -> str:
+    """An absolute link for an e-mail, from BASE_URL (never from the request's Host header); works in jobs too."""
+    adapter = current_app.url_map.bind("localhost", script_name="/")
+    return current_app.config["BASE_URL"].rstrip("/") + adapter.build(endpoint, values)

@@ -27,7 +27,7 @@ from passerelle.auth.tokens import (
     read_verification_token,
 )
 from passerelle.db import db
-from passerelle.mail import send_mail
+from passerelle.mail import absolute_url, send_mail
 from passerelle.models import Role, User
 from passerelle.security import home_url_for, is_safe_next
 
@@ -138,8 +138,7 @@ def verify_email(token: str):
     user = read_verification_token(token, _load_user)
     if user is None:
         flash(
-            "Ce lien de confirmation n'est pas valable ou a expiré. "
-            "Connectez-vous pour en recevoir un autre.",
+            "Ce lien de confirmation n'est pas valable ou a expiré. Connectez-vous pour en recevoir un autre.",
             "error",
         )
         return redirect(url_for("auth.login"))
@@ -245,4 +244,4 @@ def _send_verification(user: User) -> None:
 
 
 def _external(endpoint: str, **values: Any) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+    return absolute_url(endpoint, **values)

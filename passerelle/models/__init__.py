@@ -1,6 +1,7 @@
 """Kernel tables. Importing this package registers them on ``Base.metadata``."""
 
 from passerelle.models.audit import AuditEntry
+from passerelle.models.jobs import JobRun
 from passerelle.models.organisations import (
     Membership,
     Organisation,
@@ -26,6 +27,7 @@ __all__ = [
     "CommuneZone",
     "IncomeCeiling",
     "IrlIndex",
+    "JobRun",
     "LocalPremium",
     "LoginAttempt",
     "Membership",
