@@ -51,9 +51,7 @@ class LandlordProfileForm(FlaskForm):
         description="9 chiffres, pour une SCI ou une autre société.",
         validators=[Optional(), Regexp(r"^\d{9}$", message="Le SIREN compte 9 chiffres.")],
     )
-    representative = StringField(
-        "Représentant (gérant, indivisaire mandaté)", validators=[Optional(), Length(max=200)]
-    )
+    representative = StringField("Représentant (gérant, indivisaire mandaté)", validators=[Optional(), Length(max=200)])
     phone = TelField("Téléphone", validators=[DataRequired(REQUIRED), PHONE])
     address = StringField("Adresse postale", validators=[DataRequired(REQUIRED), Length(max=300)])
     postal_code = StringField("Code postal", validators=[DataRequired(REQUIRED), POSTAL_CODE])
@@ -103,9 +101,7 @@ class FeaturesStepForm(FlaskForm):
         validators=[Optional(), Between(-2, 60, "Entre -2 et 60.")],
     )
     has_lift = SelectField("Ascenseur", choices=choices(YES_NO), default="")
-    step_free = SelectField(
-        "Accès de plain-pied (sans marche jusqu'à la porte)", choices=choices(YES_NO), default=""
-    )
+    step_free = SelectField("Accès de plain-pied (sans marche jusqu'à la porte)", choices=choices(YES_NO), default="")
     heating = SelectField(
         "Chauffage",
         choices=choices([("", "Non renseigné"), *[(heating.value, heating.label) for heating in Heating]]),
@@ -171,8 +167,7 @@ class IncidentForm(FlaskForm):
     )
     description = TextAreaField(
         "Décrivez la situation",
-        description="Ce qui se passe, depuis quand, ce que vous avez déjà fait. "
-        "Votre opérateur vous répondra.",
+        description="Ce qui se passe, depuis quand, ce que vous avez déjà fait. Votre opérateur vous répondra.",
         validators=[
             DataRequired(REQUIRED),
             Length(min=10, max=4000, message="Entre 10 et 4 000 caractères."),

@@ -18,9 +18,7 @@ UNDECIDED = "undecided"
 MODE_CHOICES = [
     SelectChoice("mandate", "Mandat de gestion : je reste le bailleur, une agence sociale gère pour moi"),
     SelectChoice("sublease", "Location / sous-location : je loue à une association qui sous-loue au ménage"),
-    SelectChoice(
-        "bail_glissant", "Bail glissant : le ménage devient mon locataire après une période accompagnée"
-    ),
+    SelectChoice("bail_glissant", "Bail glissant : le ménage devient mon locataire après une période accompagnée"),
     SelectChoice(UNDECIDED, "Je ne sais pas encore"),
 ]
 
@@ -66,9 +64,7 @@ class CallbackForm(FlaskForm):
     )
     # Filled by the view when several communes match what was typed.
     commune_choice = RadioField("Précisez la commune", choices=[], validate_choice=False)
-    mode = RadioField(
-        "Formule qui vous intéresse", choices=MODE_CHOICES, default=UNDECIDED, validate_choice=False
-    )
+    mode = RadioField("Formule qui vous intéresse", choices=MODE_CHOICES, default=UNDECIDED, validate_choice=False)
     best_time = StringField(
         "Quand préférez-vous être appelé(e) ?",
         description="Facultatif, par exemple : en semaine après 18 h, le samedi matin.",

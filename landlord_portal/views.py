@@ -45,7 +45,5 @@ def profile():
             session.commit()
             flash("Votre profil est enregistré.", "success")
             next_url = request.args.get("next")
-            return redirect(
-                next_url if next_url and is_safe_next(next_url) else url_for("landlord_portal.home")
-            )
+            return redirect(next_url if next_url and is_safe_next(next_url) else url_for("landlord_portal.home"))
     return render_template("landlord_portal/profile.html", form=form, landlord=landlord)

@@ -41,9 +41,7 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         "MAIL_USERNAME": env.get("MAIL_USERNAME"),
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD"),
         "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS"), True),
-        "MAIL_DEFAULT_SENDER": env.get(
-            "MAIL_DEFAULT_SENDER", "Passerelle <ne-pas-repondre@passerelle.local>"
-        ),
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "Passerelle <ne-pas-repondre@passerelle.local>"),
         # Stripe: the online payment feature stays hidden without keys.
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY"),
         "STRIPE_PUBLISHABLE_KEY": env.get("STRIPE_PUBLISHABLE_KEY"),

@@ -107,10 +107,7 @@ def _seed_reference_facts(session: Session) -> None:
                 )
             )
     for year, quarter, value in demo_data.IRL:
-        if (
-            session.scalar(select(IrlIndex.id).where(IrlIndex.year == year, IrlIndex.quarter == quarter))
-            is None
-        ):
+        if session.scalar(select(IrlIndex.id).where(IrlIndex.year == year, IrlIndex.quarter == quarter)) is None:
             session.add(IrlIndex(year=year, quarter=quarter, value=value, source=demo_data.IRL_SOURCE))
     for grid, year, area, category, amount in demo_data.CEILINGS:
         exists = session.scalar(
@@ -176,9 +173,7 @@ def _organisations(session: Session, territory: Territory) -> dict[str, Organisa
     result = {}
     for key, fields in ORGANISATIONS.items():
         organisation = session.scalar(
-            select(Organisation).where(
-                Organisation.territory_id == territory.id, Organisation.name == fields["name"]
-            )
+            select(Organisation).where(Organisation.territory_id == territory.id, Organisation.name == fields["name"])
         )
         if organisation is None:
             organisation = Organisation(territory=territory, **fields)
@@ -220,9 +215,7 @@ def _accounts(session: Session, context: DemoContext) -> None:
 
 def _scaled_landlords(session: Session, scale: int) -> None:
     existing = set(
-        session.scalars(
-            select(User.email).where(User.email.like("proprietaire.%@scale.demo.passerelle.test"))
-        )
+        session.scalars(select(User.email).where(User.email.like("proprietaire.%@scale.demo.passerelle.test")))
     )
     password_hash = hash_password(DEMO_PASSWORD)
     for n in range(1, scale + 1):

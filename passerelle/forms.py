@@ -25,9 +25,7 @@ class FrenchDecimalField(DecimalField):
         if raw == "":
             self.data = None
             return
-        cleaned = (
-            raw.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace("€", "").replace(",", ".")
-        )
+        cleaned = raw.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace("€", "").replace(",", ".")
         try:
             value = Decimal(cleaned)
         except InvalidOperation:
@@ -69,9 +67,7 @@ class Between:
         value = field.data
         if value is None or field.process_errors:
             return
-        if (self.minimum is not None and value < self.minimum) or (
-            self.maximum is not None and value > self.maximum
-        ):
+        if (self.minimum is not None and value < self.minimum) or (self.maximum is not None and value > self.maximum):
             raise ValidationError(self.message)
 
 

@@ -104,9 +104,7 @@ def refuse_demo_accounts(app: Flask) -> None:
                 return
             count = len(
                 db.session.scalars(
-                    select(User.id).where(
-                        or_(User.is_demo.is_(True), User.email.like(f"%{DEMO_EMAIL_DOMAIN}"))
-                    )
+                    select(User.id).where(or_(User.is_demo.is_(True), User.email.like(f"%{DEMO_EMAIL_DOMAIN}")))
                 ).all()
             )
         except (OperationalError, ProgrammingError) as exc:

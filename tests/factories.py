@@ -49,9 +49,7 @@ class Factory:
         existing = self.session.get(Commune, insee)
         if existing is not None:
             return existing
-        commune = Commune(
-            insee=insee, name=name or f"Commune {n}", departement=insee[:2], epci=epci, **fields
-        )
+        commune = Commune(insee=insee, name=name or f"Commune {n}", departement=insee[:2], epci=epci, **fields)
         self.session.add(commune)
         if zone:
             from datetime import date

@@ -57,9 +57,7 @@ def test_login_is_throttled_per_account(app: Flask, client: FlaskClient, make: F
     assert _login(client, "autre@exemple.fr", PASSWORD).status_code == 302
 
 
-def test_login_is_throttled_per_address(
-    app: Flask, client: FlaskClient, make: Factory, session: Session
-) -> None:
+def test_login_is_throttled_per_address(app: Flask, client: FlaskClient, make: Factory, session: Session) -> None:
     make.user(email="victime@exemple.fr")
     limit = app.config["LOGIN_MAX_FAILURES_PER_IP"]
     for n in range(limit):
@@ -74,9 +72,7 @@ def test_safe_next_redirect(client: FlaskClient, make: Factory) -> None:
     assert response.headers["Location"] == "/compte"
 
 
-@pytest.mark.parametrize(
-    "target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:x"]
-)
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:x"])
 def test_unsafe_next_is_ignored(client: FlaskClient, make: Factory, target: str) -> None:
     make.user(Role.LANDLORD, email="p@exemple.fr")
     response = _login(client, "p@exemple.fr", PASSWORD, next=target)
@@ -185,9 +181,7 @@ def test_password_reset_is_single_use_and_logs_out_other_sessions(
     session.refresh(user)
     assert verify_password(user.password_hash, new)
     # The link cannot be used twice, and the other device's session has ended.
-    again = client.post(
-        path, data={"password": "encore une autre phrase", "confirm": "encore une autre phrase"}
-    )
+    again = client.post(path, data={"password": "encore une autre phrase", "confirm": "encore une autre phrase"})
     assert again.headers["Location"] == "/mot-de-passe-oublie"
     assert other_device.get("/compte").status_code == 302
 
@@ -195,10 +189,7 @@ def test_password_reset_is_single_use_and_logs_out_other_sessions(
 def test_account_profile_and_password_change(client: FlaskClient, make: Factory, session: Session) -> None:
     user = make.user()
     login_as(client, user)
-    assert (
-        client.post("/compte", data={"full_name": "  Nom Modifié ", "phone": "06 00 00 00 00"}).status_code
-        == 302
-    )
+    assert client.post("/compte", data={"full_name": "  Nom Modifié ", "phone": "06 00 00 00 00"}).status_code == 302
     session.refresh(user)
     assert user.full_name == "Nom Modifié"
     wrong = client.post(

@@ -57,9 +57,9 @@ def test_lost_needs_a_reason_from_the_list() -> None:
         advance(CaseState(stage=S.NEW), S.LOST, today=TODAY)
     with pytest.raises(InvalidTransition):
         advance(CaseState(stage=S.NEW), S.LOST, today=TODAY, lost_reason="n'importe quoi")
-    assert advance(
-        CaseState(stage=S.NEW), S.LOST, today=TODAY, lost_reason="prefers_to_sell"
-    ).lost_reason == ("prefers_to_sell")
+    assert advance(CaseState(stage=S.NEW), S.LOST, today=TODAY, lost_reason="prefers_to_sell").lost_reason == (
+        "prefers_to_sell"
+    )
 
 
 def test_pause_needs_a_future_date() -> None:

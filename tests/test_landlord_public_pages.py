@@ -93,11 +93,7 @@ def test_pages_call_to_action_and_simulator_link(app: Flask, client: FlaskClient
     with app.test_request_context():
         from flask import url_for
 
-        simulator = (
-            url_for("landlord_portal.simulator")
-            if "landlord_portal.simulator" in app.view_functions
-            else None
-        )
+        simulator = url_for("landlord_portal.simulator") if "landlord_portal.simulator" in app.view_functions else None
     if simulator:
         assert f'href="{simulator}"' in page and "Simuler mes avantages" in page
     else:
@@ -130,9 +126,7 @@ def test_modes_page_compares_the_three_modes_with_premiums_from_the_parameters(
     assert "domain.md" not in page  # internal references never reach the public
 
 
-def test_guarantees_page_shows_todays_visale_caps(
-    client: FlaskClient, session: Session, parameters: None
-) -> None:
+def test_guarantees_page_shows_todays_visale_caps(client: FlaskClient, session: Session, parameters: None) -> None:
     page = _html(client.get("/proprietaire/garanties"))
     for key in ("visale.rent_cap.idf", "visale.rent_cap.large_agglomeration", "visale.rent_cap.other"):
         assert money(_value(session, key), cents=False) in page
@@ -159,9 +153,7 @@ def test_commitment_page_shows_rates_calendar_and_deadlines(
     assert "À confirmer" in page  # the unverified DPE minimum is flagged
 
 
-def test_faq_has_at_least_ten_questions_that_work_without_javascript(
-    client: FlaskClient, parameters: None
-) -> None:
+def test_faq_has_at_least_ten_questions_that_work_without_javascript(client: FlaskClient, parameters: None) -> None:
     page = _html(client.get("/proprietaire/questions-frequentes"))
     questions = re.findall(r"<summary>(.*?)</summary>", page, flags=re.S)
     assert len(questions) >= 10
@@ -190,9 +182,7 @@ def test_public_source_drops_internal_references() -> None:
     )
 
 
-def test_logged_in_landlord_sees_public_pages_and_a_prefilled_form(
-    client: FlaskClient, make: Factory
-) -> None:
+def test_logged_in_landlord_sees_public_pages_and_a_prefilled_form(client: FlaskClient, make: Factory) -> None:
     landlord = make.user(Role.LANDLORD, full_name="Claire Martin", phone="06 11 22 33 44")
     login_as(client, landlord)
     assert client.get("/proprietaire/formules").status_code == 200
@@ -217,9 +207,7 @@ def territory(make: Factory, session: Session) -> Territory:
     orphan = make.commune("80021", "Amiens")  # in no territory: no operator serves it
     area = make.territory(name="Communauté urbaine d'Arras", communes=[arras])
     operator = make.organisation(kind=OrganisationKind.AIS, territory=area, name="AIS Artois Solidaire")
-    session.add(
-        RoutingRule(territory_id=area.id, commune_insee=None, mode=IMLMode.MANDATE, operator_id=operator.id)
-    )
+    session.add(RoutingRule(territory_id=area.id, commune_insee=None, mode=IMLMode.MANDATE, operator_id=operator.id))
     session.flush()
     staff = make.staff(operator, email="agent@ais-artois.fr")
     make.staff(operator, email="ancien@ais-artois.fr", is_active_account=False)
@@ -287,9 +275,7 @@ def test_phone_formats_are_normalised(
     assert session.scalars(select(CaptureCase.contact_phone)).one() == stored
 
 
-def test_commune_by_insee_code_and_undecided_mode(
-    client: FlaskClient, session: Session, territory: Territory
-) -> None:
+def test_commune_by_insee_code_and_undecided_mode(client: FlaskClient, session: Session, territory: Territory) -> None:
     response = client.post(CALLBACK, data=_form(commune="62041", mode="undecided", email="", message=""))
     assert response.status_code == 302
     case = session.scalars(select(CaptureCase)).one()

@@ -42,9 +42,7 @@ def territory_setup(make: Factory, parameters: None):  # type: ignore[no-untyped
     session = make.session
     session.add_all(
         [
-            RoutingRule(
-                territory_id=territory.id, commune_insee=None, mode=IMLMode.MANDATE, operator_id=ais.id
-            ),
+            RoutingRule(territory_id=territory.id, commune_insee=None, mode=IMLMode.MANDATE, operator_id=ais.id),
             RoutingRule(
                 territory_id=territory.id,
                 commune_insee=None,
@@ -226,9 +224,7 @@ def test_unknown_and_ambiguous_communes(client: FlaskClient, make: Factory, terr
     unit_id = _new_draft(client)
     unknown = client.post(f"/proprietaire/logements/{unit_id}/etape/adresse", data={"commune": "Atlantide"})
     assert "Commune introuvable" in unknown.get_data(as_text=True)
-    ambiguous = client.post(
-        f"/proprietaire/logements/{unit_id}/etape/adresse", data={"commune": "Saint-Test"}
-    )
+    ambiguous = client.post(f"/proprietaire/logements/{unit_id}/etape/adresse", data={"commune": "Saint-Test"})
     html = ambiguous.get_data(as_text=True)
     assert "Plusieurs communes" in html and "Saint-Test (40)" in html and "Saint-Test (50)" in html
     precise = client.post(
@@ -314,10 +310,7 @@ def test_landlord_b_reaches_nothing_of_landlord_a(
     for url in urls:
         assert client.get(url).status_code == 404, url
     assert (
-        client.post(
-            f"/proprietaire/logements/{draft.id}/etape/adresse", data={"address": "piraté"}
-        ).status_code
-        == 404
+        client.post(f"/proprietaire/logements/{draft.id}/etape/adresse", data={"address": "piraté"}).status_code == 404
     )
     assert client.post(f"/proprietaire/logements/{draft.id}/transmettre").status_code == 404
     session.refresh(draft)

@@ -40,9 +40,7 @@ def count(session: Session, model: type[Any], *where: Any) -> int:
 def snapshot(session: Session, model: type[Any]) -> list[tuple[Any, ...]]:
     """Every row of a table, every column, in primary-key order."""
     table = model.__table__
-    return [
-        tuple(row) for row in session.execute(select(*table.columns).order_by(*table.primary_key.columns))
-    ]
+    return [tuple(row) for row in session.execute(select(*table.columns).order_by(*table.primary_key.columns))]
 
 
 def data_lines(path: Path) -> int:
@@ -60,9 +58,7 @@ def as_micro(raw: str) -> Decimal:
 
 
 def write_lines(path: Path, lines: list[str], *, newline: str = "\r\n", bom: bool = False) -> Path:
-    path.write_bytes(
-        ("\ufeff" if bom else "").encode() + newline.join(lines).encode("utf-8") + newline.encode()
-    )
+    path.write_bytes(("\ufeff" if bom else "").encode() + newline.join(lines).encode("utf-8") + newline.encode())
     return path
 
 
@@ -99,9 +95,7 @@ def test_rent_map_sample_imports_every_row(session: Session, shared_data: Path) 
     expected = data_lines(path)
     calls: list[tuple[int, int]] = []
 
-    report = import_rent_map(
-        session, path, edition=2024, progress=lambda done, total: calls.append((done, total))
-    )
+    report = import_rent_map(session, path, edition=2024, progress=lambda done, total: calls.append((done, total)))
 
     assert report.imported and report.rejected == []
     assert (report.created, report.updated, report.unchanged) == (expected, 0, 0)
@@ -141,9 +135,7 @@ def test_rent_map_stores_the_values_of_the_file(session: Session, shared_data: P
     assert epci_rows, "the sample has rows predicted at EPCI level"
     stored = session.get(Commune, epci_rows[0]["INSEE_C"])
     assert stored is not None
-    level = session.scalar(
-        select(RentReference.prediction_level).where(RentReference.commune_insee == stored.insee)
-    )
+    level = session.scalar(select(RentReference.prediction_level).where(RentReference.commune_insee == stored.insee))
     assert level == "EPCI"
 
 
@@ -174,9 +166,7 @@ def test_rent_map_malformed_copy_imports_nothing(session: Session, shared_data: 
     assert "Rien n'a été importé" in report.summary() and "--skip-invalid" in report.summary()
 
 
-def test_rent_map_skip_invalid_imports_the_valid_rows(
-    session: Session, shared_data: Path, tmp_path: Path
-) -> None:
+def test_rent_map_skip_invalid_imports_the_valid_rows(session: Session, shared_data: Path, tmp_path: Path) -> None:
     path = malformed_copy(shared_data, tmp_path)
 
     report = import_rent_map(session, path, edition=2024, skip_invalid=True)
@@ -213,15 +203,11 @@ def test_rent_map_line_checks(
     assert not report.imported
 
 
-def test_rent_map_rejects_a_line_with_a_missing_field(
-    session: Session, shared_data: Path, tmp_path: Path
-) -> None:
+def test_rent_map_rejects_a_line_with_a_missing_field(session: Session, shared_data: Path, tmp_path: Path) -> None:
     lines = sample_lines(shared_data)[:4]
     lines[3] = lines[3].rsplit(";", 1)[0]
     report = import_rent_map(session, write_lines(tmp_path / "carte.csv", lines), edition=2024)
-    assert [(r.line, r.message) for r in report.rejected] == [
-        (4, "nombre de champs incorrect : 12 au lieu de 13")
-    ]
+    assert [(r.line, r.message) for r in report.rejected] == [(4, "nombre de champs incorrect : 12 au lieu de 13")]
 
 
 def test_rent_map_reads_bom_lf_and_case_of_prediction_level(
@@ -270,9 +256,7 @@ def test_rent_map_unreadable_files_are_fatal(session: Session, shared_data: Path
         import_rent_map(session, write_lines(tmp_path / "columns.csv", [header]), edition=2024)
 
     with pytest.raises(FatalImportError, match="aucune ligne"):
-        import_rent_map(
-            session, write_lines(tmp_path / "header.csv", sample_lines(shared_data)[:1]), edition=2024
-        )
+        import_rent_map(session, write_lines(tmp_path / "header.csv", sample_lines(shared_data)[:1]), edition=2024)
 
     (tmp_path / "empty.csv").write_bytes(b"")
     with pytest.raises(FatalImportError, match="vide"):
@@ -314,9 +298,7 @@ def test_irl_insee_bdm_download(session: Session, tmp_path: Path) -> None:
     report = import_irl(session, path)
 
     assert report.imported and (report.created, report.rejected) == (3, [])
-    values = dict(
-        session.execute(select(IrlIndex.quarter, IrlIndex.value).where(IrlIndex.year == 2025)).all()
-    )
+    values = dict(session.execute(select(IrlIndex.quarter, IrlIndex.value).where(IrlIndex.year == 2025)).all())
     assert values == {3: Decimal("145.77"), 2: Decimal("146.68"), 1: Decimal("145.47")}
     assert import_irl(session, path).unchanged == 3
 
@@ -422,9 +404,7 @@ def test_zonage_openfisca_format(session: Session, make: Factory, tmp_path: Path
     )
     zones = dict(session.execute(query).all())
     assert zones == {"62041": "B2", "75056": "A bis", "2A004": "A"}
-    valid_from = session.scalars(
-        select(CommuneZone.valid_from).where(CommuneZone.commune_insee == "75056")
-    ).one()
+    valid_from = session.scalars(select(CommuneZone.valid_from).where(CommuneZone.commune_insee == "75056")).one()
     assert valid_from == date(2024, 7, 5)
     paris = session.get(Commune, "75056")
     assert paris is not None and (paris.name, paris.departement, paris.epci) == ("Paris", "75", None)
@@ -458,9 +438,7 @@ def test_zonage_file_shipped_with_openfisca(session: Session, tmp_path: Path) ->
     report = import_zonage(session, excerpt)
 
     assert report.imported and report.rejected == []
-    starts = set(
-        session.scalars(select(CommuneZone.valid_from).where(CommuneZone.source.contains(path.name)))
-    )
+    starts = set(session.scalars(select(CommuneZone.valid_from).where(CommuneZone.source.contains(path.name))))
     assert starts == {date(2024, 7, 5)}  # "Zone en vigueur depuis le 5 juillet 2024"
 
 
@@ -536,9 +514,7 @@ def test_shipped_parameters_load_and_are_idempotent(session: Session) -> None:
     assert (again.created, again.updated, again.unchanged) == (0, 0, len(entries))
     keys = set(session.scalars(select(Parameter.key)))
     assert [key for key in REQUIRED_KEYS if key not in keys] == []
-    assert not session.scalars(
-        select(Parameter.verified).where(Parameter.key == "locavantages.dpe_min_class")
-    ).first()
+    assert not session.scalars(select(Parameter.verified).where(Parameter.key == "locavantages.dpe_min_class")).first()
 
 
 @pytest.mark.parametrize(
@@ -661,9 +637,7 @@ def test_cli_import_rent_map(app: Flask, session: Session, shared_data: Path) ->
     assert count(session, RentReference, RentReference.edition == 2024) == before + data_lines(path)
 
 
-def test_cli_import_rent_map_malformed(
-    app: Flask, session: Session, shared_data: Path, tmp_path: Path
-) -> None:
+def test_cli_import_rent_map_malformed(app: Flask, session: Session, shared_data: Path, tmp_path: Path) -> None:
     path = malformed_copy(shared_data, tmp_path)
     before = count(session, Commune), count(session, RentReference)
 

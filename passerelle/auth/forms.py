@@ -17,9 +17,7 @@ class LoginForm(FlaskForm):
 
 
 class PasswordResetRequestForm(FlaskForm):
-    email = EmailField(
-        "Adresse e-mail", validators=[DataRequired(REQUIRED), Email(EMAIL, check_deliverability=False)]
-    )
+    email = EmailField("Adresse e-mail", validators=[DataRequired(REQUIRED), Email(EMAIL, check_deliverability=False)])
 
 
 class NewPasswordForm(FlaskForm):
@@ -48,9 +46,7 @@ class SignupForm(NewPasswordForm):
         validators=[DataRequired(REQUIRED), Length(max=128)],
     )
     full_name = StringField("Nom et prénom", validators=[DataRequired(REQUIRED), Length(max=200)])
-    email = EmailField(
-        "Adresse e-mail", validators=[DataRequired(REQUIRED), Email(EMAIL, check_deliverability=False)]
-    )
+    email = EmailField("Adresse e-mail", validators=[DataRequired(REQUIRED), Email(EMAIL, check_deliverability=False)])
     accept_terms = BooleanField(
         "J'accepte les conditions d'utilisation et le traitement de mes données pour l'étude de mon projet "
         "de location.",

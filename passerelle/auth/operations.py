@@ -70,9 +70,7 @@ class LoginResult:
 def login_failures(session: Session, *, email: str, ip: str, since: datetime) -> tuple[int, int]:
     """Count failed attempts since a time, for the account and for the address."""
     base = (
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(LoginAttempt.success.is_(False), LoginAttempt.at >= since)
+        select(func.count()).select_from(LoginAttempt).where(LoginAttempt.success.is_(False), LoginAttempt.at >= since)
     )
     by_account = session.scalar(base.where(LoginAttempt.email == email)) or 0
     by_ip = session.scalar(base.where(LoginAttempt.ip == ip)) or 0
@@ -99,9 +97,7 @@ def authenticate(
     user = find_user_by_email(session, email)
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:
-        session.add(
-            LoginAttempt(at=now, email=email, ip=ip, success=False, user_id=user.id if user else None)
-        )
+        session.add(LoginAttempt(at=now, email=email, ip=ip, success=False, user_id=user.id if user else None))
         return LoginResult(user=None)
     if user.email_verified_at is None:
         # The right password proves the owner: tell them what is missing.
@@ -119,9 +115,7 @@ def set_password(session: Session, user: User, password: str, *, by: User, reaso
     """Replace a password; open sessions and reset links of this account stop working."""
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
-    audit(
-        session, actor=by, action="user.password_change", object_type="user", object_id=user.id, reason=reason
-    )
+    audit(session, actor=by, action="user.password_change", object_type="user", object_id=user.id, reason=reason)
 
 
 def verify_email(session: Session, user: User) -> bool:

@@ -169,9 +169,7 @@ def csv_lines(text: str, delimiter: str, name: str) -> list[tuple[int, list[str]
     return lines
 
 
-def read_table(
-    path: Path, *, delimiter: str, required: Sequence[str]
-) -> tuple[list[str], list[tuple[int, list[str]]]]:
+def read_table(path: Path, *, delimiter: str, required: Sequence[str]) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Read a CSV file with a header line; check the required columns are there."""
     lines = csv_lines(read_text(path), delimiter, path.name)
     if not lines:
@@ -180,8 +178,7 @@ def read_table(
     missing = [column for column in required if column not in header]
     if missing:
         raise FatalImportError(
-            f"{path.name} : colonne(s) manquante(s) : {', '.join(missing)} "
-            f"(en-tête lu : {', '.join(header)})."
+            f"{path.name} : colonne(s) manquante(s) : {', '.join(missing)} (en-tête lu : {', '.join(header)})."
         )
     if len(lines) < 2:
         raise FatalImportError(f"{path.name} ne contient aucune ligne de données.")
@@ -277,9 +274,7 @@ class Fields:
             return None
         return quantized
 
-    def integer(
-        self, column: str, *, required: bool = True, minimum: int = 0, maximum: int = 2**31 - 1
-    ) -> int | None:
+    def integer(self, column: str, *, required: bool = True, minimum: int = 0, maximum: int = 2**31 - 1) -> int | None:
         value = self.raw(column)
         if self._missing(column, value, required, na=True):
             return None
@@ -594,9 +589,7 @@ def bdm_irl_lines(path: Path, text: str) -> IrlLines:
             f"{path.name} : en-tête INSEE incomplet (une seule série, lignes « idBank » et « Période »)."
         )
     if "loyer" not in label.lower():
-        raise FatalImportError(
-            f"{path.name} : la série « {label} » n'est pas l'indice de référence des loyers."
-        )
+        raise FatalImportError(f"{path.name} : la série « {label} » n'est pas l'indice de référence des loyers.")
     if not lines:
         raise FatalImportError(f"{path.name} ne contient aucune ligne de données.")
     source = f"INSEE, série {series[0]} (indice de référence des loyers)"
@@ -639,9 +632,7 @@ def import_ceilings(
             "area": f.choice("area", {area: area for area in CEILING_AREAS[grid]}) if grid else None,
             "household_category": f.choice("household_category", {c: c for c in HOUSEHOLD_CATEGORIES}),
             # Empty means "ceiling unknown": stored as NULL, never guessed.
-            "amount": f.decimal(
-                "annual_ceiling_eur", places=2, digits=12, positive=True, exact=True, required=False
-            ),
+            "amount": f.decimal("annual_ceiling_eur", places=2, digits=12, positive=True, exact=True, required=False),
             "source": source,
             "note": f.text("note", required=False, max_length=2000) if "note" in header else None,
         }
@@ -753,9 +744,7 @@ def openfisca_zonage_path() -> Path:
 # --- parameters -------------------------------------------------------------------------------------
 
 
-def import_parameters(
-    session: Session, path: Path | str, *, progress: Progress | None = None
-) -> ImportReport:
+def import_parameters(session: Session, path: Path | str, *, progress: Progress | None = None) -> ImportReport:
     """Import versioned rule parameters from a TOML file of ``[[parameter]]`` entries."""
     path = Path(path)
     text = read_text(path)
@@ -766,9 +755,7 @@ def import_parameters(
     entries = document.get("parameter")
     if set(document) != {"parameter"} or not isinstance(entries, list) or not entries:
         raise FatalImportError(f"{path.name} : attendu uniquement des entrées [[parameter]].")
-    headers = [
-        n for n, line in enumerate(text.splitlines(), 1) if re.match(r"\s*\[\[\s*parameter\s*\]\]", line)
-    ]
+    headers = [n for n, line in enumerate(text.splitlines(), 1) if re.match(r"\s*\[\[\s*parameter\s*\]\]", line)]
     if len(headers) != len(entries):
         raise FatalImportError(f"{path.name} : écrivez chaque entrée sous son propre en-tête [[parameter]].")
     report = ImportReport("Paramètres", skip_option=False)
@@ -829,9 +816,7 @@ def parameter_row(entry: Any) -> Row:
     return row
 
 
-def reject_overlaps(
-    session: Session, report: ImportReport, rows: list[tuple[int, Row]]
-) -> list[tuple[int, Row]]:
+def reject_overlaps(session: Session, report: ImportReport, rows: list[tuple[int, Row]]) -> list[tuple[int, Row]]:
     """Reject entries whose period overlaps another period of the same key, in the file or in the base."""
     in_file = {(row["key"], row["valid_from"]) for _, row in rows}
     periods: dict[str, list[tuple[date, date | None, int | None]]] = defaultdict(list)
@@ -860,9 +845,7 @@ def reject_overlaps(
                 kept.append(winner)
             line = loser[2] or 0  # never 0: a loser always comes from the file
             rejected.add(line)
-            message = (
-                f"valid_from : la période {describe(*loser)} de « {key} » chevauche celle {describe(*winner)}"
-            )
+            message = f"valid_from : la période {describe(*loser)} de « {key} » chevauche celle {describe(*winner)}"
             report.rejected.append(Rejection(line, message))
     report.rejected.sort(key=lambda rejection: rejection.line)
     report.imported = not report.rejected

@@ -95,9 +95,7 @@ def zone_at(session: Session, insee: str, on: date) -> str | None:
     )
 
 
-def latest_rent_reference(
-    session: Session, insee: str, *, housing_type: str = "appartement"
-) -> RentReference | None:
+def latest_rent_reference(session: Session, insee: str, *, housing_type: str = "appartement") -> RentReference | None:
     return session.scalar(
         select(RentReference)
         .where(RentReference.commune_insee == insee, RentReference.housing_type == housing_type)
@@ -114,9 +112,7 @@ def irl_series(session: Session) -> list[IrlIndex]:
     return list(session.scalars(select(IrlIndex).order_by(IrlIndex.year.desc(), IrlIndex.quarter.desc())))
 
 
-def income_ceiling(
-    session: Session, *, grid: str, year: int, area: str, category: str
-) -> IncomeCeiling | None:
+def income_ceiling(session: Session, *, grid: str, year: int, area: str, category: str) -> IncomeCeiling | None:
     return session.scalar(
         select(IncomeCeiling).where(
             IncomeCeiling.grid == grid,
@@ -137,9 +133,7 @@ def search_communes(session: Session, text: str, *, limit: int = 10) -> list[Com
     else:
         condition = Commune.search_name.startswith(search_key(text), autoescape=True)
     return list(
-        session.scalars(
-            select(Commune).where(condition).order_by(func.length(Commune.name), Commune.name).limit(limit)
-        )
+        session.scalars(select(Commune).where(condition).order_by(func.length(Commune.name), Commune.name).limit(limit))
     )
 
 
