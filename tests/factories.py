@@ -202,3 +202,49 @@ PNG_1PX = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a4a30000000049454e44ae426082"
 )
+
+
+def _campaign(self: Factory, operator: Organisation, *, by: User, leads: int = 1, **fields):  # type: ignore[no-untyped-def]
+    """A letters campaign of an operator on one commune of its territory, with ``leads`` imported leads."""
+    from decimal import Decimal
+
+    from capture.models import CampaignChannel
+    from capture.operations.campaigns import create_campaign, import_leads
+    from capture.rules import lead_import
+
+    commune = self.commune()
+    territory = operator.territory
+    if commune not in territory.communes:
+        territory.communes.append(commune)
+    self.session.flush()
+    values = dict(
+        name="Courriers aux propriétaires de logements vacants",
+        channel=CampaignChannel.LETTERS,
+        starts_on=date(2026, 1, 1),
+        ends_on=date(2026, 12, 31),
+        cost=Decimal("1000"),
+        communes=[commune.insee],
+        letter_body="Madame, Monsieur {nom},\n\nVotre logement du {adresse_logement} à {commune} est vide…",
+    )
+    values.update(fields)
+    campaign = create_campaign(self.session, territory=territory, organisation=operator, by=by, **values)
+    if leads:
+        header = ";".join((*lead_import.REQUIRED_COLUMNS, lead_import.VACANCY_MONTHS))
+        rows = [
+            f"Propriétaire {n};{n} rue des Lilas;62000;Arras;{n} rue du Logement;{commune.insee};{12 * n}"
+            for n in range(1, leads + 1)
+        ]
+        data = ("\n".join([header, *rows]) + "\n").encode()
+        report = import_leads(
+            self.session,
+            operator=operator,
+            file=lead_import.read_lead_file(data, "liste.csv"),
+            campaign=campaign,
+            by=by,
+            today=date.today(),
+        )
+        assert report.imported, report.rejected
+    return campaign
+
+
+Factory.campaign = _campaign  # type: ignore[attr-defined]

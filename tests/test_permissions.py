@@ -160,6 +160,14 @@ EXPECTATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("capture.case_activity", "POST"): operator_1_only(422),
     ("capture.case_assign", "POST"): operator_1_only("prefix:/captation/dossiers/"),
     ("capture.case_document", "GET"): operator_1_only(),
+    ("capture.campaigns", "GET"): only(Role.AGENCY_STAFF),
+    ("capture.campaign_new", "GET"): only(Role.AGENCY_STAFF),
+    ("capture.campaign_new", "POST"): only(Role.AGENCY_STAFF),  # empty form: errors
+    ("capture.campaign_detail", "GET"): operator_1_only(),
+    ("capture.campaign_detail", "POST"): operator_1_only(),  # empty form: errors
+    ("capture.campaign_import", "GET"): operator_1_only(),
+    ("capture.campaign_import", "POST"): operator_1_only(),  # no file: errors
+    ("capture.campaign_letters", "GET"): operator_1_only(),  # the PDF: the campaign has one lead
     ("agency_backoffice.incidents", "GET"): only(Role.AGENCY_STAFF),
     ("agency_backoffice.incident_detail", "GET"): operator_1_only(),
     ("agency_backoffice.incident_detail", "POST"): operator_1_only(),  # empty form: errors
@@ -197,6 +205,9 @@ class World:
             "capture.case_assign": {"case_id": r["case"]},
             "capture.case_document": {"case_id": r["case"], "document_id": r["document"]},
             "agency_backoffice.incident_detail": {"incident_id": r["incident"]},
+            "capture.campaign_detail": {"campaign_id": r["campaign"]},
+            "capture.campaign_import": {"campaign_id": r["campaign"]},
+            "capture.campaign_letters": {"campaign_id": r["campaign"]},
         }
         return values.get(endpoint, {})
 
@@ -208,15 +219,23 @@ def world(app: Flask, make: Factory) -> World:
     operator_2 = make.organisation(kind=OrganisationKind.ASSOCIATION, territory=territory)
     metropolis = make.organisation(kind=OrganisationKind.METROPOLIS, territory=territory)
     landlord_a = make.user(Role.LANDLORD)
+    staff_op1 = make.staff(operator_1)
     with app.app_context():
         unit, case, document, incident = make.captured_unit_with_incident(landlord_a, operator_1)
+    campaign = make.campaign(operator_1, by=staff_op1)
     return World(
-        records={"unit": unit.id, "case": case.id, "document": document.id, "incident": incident.id},
+        records={
+            "unit": unit.id,
+            "case": case.id,
+            "document": document.id,
+            "incident": incident.id,
+            "campaign": campaign.id,
+        },
         actors={
             "anonymous": None,
             "landlord_a": landlord_a,
             "landlord_b": make.user(Role.LANDLORD),
-            "staff_op1": make.staff(operator_1),
+            "staff_op1": staff_op1,
             "staff_op2": make.staff(operator_2),
             "metro": make.metro_user(metropolis),
             "admin": make.user(Role.ADMIN),

@@ -1,3 +1,6 @@
 """Capture pages: one module per aggregate, all routes on the capture and metro blueprints."""
 
-from capture.views import cases  # noqa: F401
+from capture.views import (
+    campaigns,  # noqa: F401
+    cases,  # noqa: F401
+)
