@@ -12,6 +12,15 @@ guard_blueprint(bp, Role.LANDLORD)
 
 
 def init_app(app: Flask) -> None:
-    from landlord_portal import declaration_views, incident_views, public_views, views  # noqa: F401
+    from landlord_portal import (  # noqa: F401
+        agreement_views,
+        api,
+        declaration_views,
+        incident_views,
+        public_views,
+        simulator_views,
+        views,
+    )
 
     app.register_blueprint(bp)
+    api.init_api(app)

@@ -248,3 +248,36 @@ def _campaign(self: Factory, operator: Organisation, *, by: User, leads: int = 1
 
 
 Factory.campaign = _campaign  # type: ignore[attr-defined]
+
+
+def _agreement(self: Factory, case, **fields):  # type: ignore[no-untyped-def]
+    """A draft mandate on a case, with a stored PDF (needs an application context)."""
+    from decimal import Decimal
+
+    from capture.models import Agreement, ConventionLevel, IMLMode
+    from passerelle.storage import store
+
+    values = dict(
+        case_id=case.id,
+        unit_id=case.unit_id,
+        operator_id=case.operator_id,
+        landlord_id=case.landlord_id,
+        mode=IMLMode.MANDATE,
+        level=ConventionLevel.NONE,
+        rent=Decimal("500"),
+        charges=Decimal("0"),
+        duration_months=36,
+        fee_rate=Decimal("0.07"),
+        starts_on=date.today(),
+    )
+    values.update(fields)
+    agreement = Agreement(**values)
+    self.session.add(agreement)
+    self.session.flush()
+    stored = store(b"%PDF-1.4\n% test\n", filename="mandat.pdf", allowed={"application/pdf"}, max_bytes=1024)
+    agreement.document_sha256, agreement.document_filename = stored.sha256, stored.filename
+    self.session.flush()
+    return agreement
+
+
+Factory.agreement = _agreement  # type: ignore[attr-defined]

@@ -133,6 +133,10 @@ EXPECTATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("landlord_portal.callback", "GET"): everyone(OK),
     ("landlord_portal.callback", "POST"): everyone(OK),  # empty form: re-displayed with French errors
     ("landlord_portal.callback_done", "GET"): everyone(OK),
+    ("landlord_portal.simulator", "GET"): everyone(OK),
+    ("landlord_portal.simulator", "POST"): everyone(OK),  # empty form re-displayed with French errors
+    ("landlord_portal.simulation_result", "GET"): everyone(NOT_FOUND),  # not the visitor's simulation
+    ("landlord_api.simulation_create", "POST"): everyone(400),  # empty body: not a JSON object
     ("landlord_portal.home", "GET"): only(Role.LANDLORD),
     ("landlord_portal.profile", "GET"): only(Role.LANDLORD),
     ("landlord_portal.profile", "POST"): only(Role.LANDLORD),  # empty form: errors
@@ -160,6 +164,15 @@ EXPECTATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("capture.case_activity", "POST"): operator_1_only(422),
     ("capture.case_assign", "POST"): operator_1_only("prefix:/captation/dossiers/"),
     ("capture.case_document", "GET"): operator_1_only(),
+    ("capture.case_assessment", "GET"): operator_1_only(),
+    ("capture.case_assessment", "POST"): operator_1_only(422),
+    ("capture.case_agreement", "GET"): operator_1_only(),
+    ("capture.case_agreement", "POST"): operator_1_only(422),
+    ("capture.agreement_document", "GET"): operator_1_only(),
+    ("capture.agreement_sign", "POST"): operator_1_only(422),
+    ("landlord_portal.agreement_accept", "GET"): landlord_a_only(),
+    ("landlord_portal.agreement_accept", "POST"): landlord_a_only(422),
+    ("landlord_portal.agreement_document", "GET"): landlord_a_only(),
     ("capture.campaigns", "GET"): only(Role.AGENCY_STAFF),
     ("capture.campaign_new", "GET"): only(Role.AGENCY_STAFF),
     ("capture.campaign_new", "POST"): only(Role.AGENCY_STAFF),  # empty form: errors
@@ -192,6 +205,7 @@ class World:
             "static": {"filename": "css/passerelle.css"},
             "auth.verify_email": {"token": "jeton-invalide"},
             "auth.password_reset": {"token": "jeton-invalide"},
+            "landlord_portal.simulation_result": {"simulation_id": 999999},
             "landlord_portal.unit_step": {**unit, "step": "adresse"},
             "landlord_portal.unit_detail": unit,
             "landlord_portal.unit_submit": unit,
@@ -205,6 +219,12 @@ class World:
             "capture.case_assign": {"case_id": r["case"]},
             "capture.case_document": {"case_id": r["case"], "document_id": r["document"]},
             "agency_backoffice.incident_detail": {"incident_id": r["incident"]},
+            "capture.case_assessment": {"case_id": r["case"]},
+            "capture.case_agreement": {"case_id": r["case"]},
+            "capture.agreement_document": {"agreement_id": r["agreement"]},
+            "capture.agreement_sign": {"agreement_id": r["agreement"]},
+            "landlord_portal.agreement_accept": {"agreement_id": r["agreement"]},
+            "landlord_portal.agreement_document": {"agreement_id": r["agreement"]},
             "capture.campaign_detail": {"campaign_id": r["campaign"]},
             "capture.campaign_import": {"campaign_id": r["campaign"]},
             "capture.campaign_letters": {"campaign_id": r["campaign"]},
@@ -222,6 +242,7 @@ def world(app: Flask, make: Factory) -> World:
     staff_op1 = make.staff(operator_1)
     with app.app_context():
         unit, case, document, incident = make.captured_unit_with_incident(landlord_a, operator_1)
+        agreement = make.agreement(case)
     campaign = make.campaign(operator_1, by=staff_op1)
     return World(
         records={
@@ -230,6 +251,7 @@ def world(app: Flask, make: Factory) -> World:
             "document": document.id,
             "incident": incident.id,
             "campaign": campaign.id,
+            "agreement": agreement.id,
         },
         actors={
             "anonymous": None,

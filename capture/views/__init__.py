@@ -4,3 +4,4 @@ from capture.views import (
     campaigns,  # noqa: F401
     cases,  # noqa: F401
 )
+from capture.views import agreements  # noqa: F401

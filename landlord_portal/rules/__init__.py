@@ -1,0 +1,1 @@
+"""Pure rules of the landlord portal: no Flask, no session, every figure passed in as data."""
