@@ -8,6 +8,7 @@ from flask_login import current_user
 from capture import operations as capture_ops
 from capture import queries as capture_queries
 from capture.models import LandlordKind
+from capture.queries.agreements import landlord_agreements
 from landlord_portal import bp
 from landlord_portal.forms import LandlordProfileForm
 from passerelle.db import db
@@ -21,8 +22,14 @@ def home():
     units = capture_queries.landlord_units(session, landlord) if landlord else []
     cases = {unit.id: capture_queries.case_for_unit(session, unit) for unit in units}
     incidents = capture_queries.landlord_incidents(session, landlord) if landlord else []
+    agreements = landlord_agreements(session, current_user)
     return render_template(
-        "landlord_portal/home.html", landlord=landlord, units=units, cases=cases, incidents=incidents
+        "landlord_portal/home.html",
+        landlord=landlord,
+        units=units,
+        cases=cases,
+        incidents=incidents,
+        agreements=agreements,
     )
 
 
