@@ -1,0 +1,107 @@
+"""Issue 4's staff journey in a real browser: a portal lead → a call → the field visit on a phone → the
+agreement → the mandate PDF (text checked) → the unit in stock; then the metropolis sees the capture."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from capture.rules.assessment import CHECKLIST
+from passerelle.demo import DEMO_PASSWORD
+from passerelle.formatting import long_date
+from tests.e2e.conftest import screenshot
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 375, "height": 812}
+
+
+def _login(page, email: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/login")
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+
+
+def test_staff_capture_journey(browser, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(base_url=live_server, locale="fr-FR", viewport=PHONE, accept_downloads=True)
+    page = context.new_page()
+    _login(page, "agent.ais@demo.passerelle.test")
+
+    # 1. The lead the demo landlord sent from the portal.
+    page.goto("/captation/")
+    page.get_by_role("link", name=re.compile(r"N° \d+ — 45 m²")).first.click()
+    assert "Claire Martin" in page.content() and "14 rue Saint-Aubert" in page.content()
+    case_url = page.url
+
+    # 2. A call, logged with the next action.
+    form = page.locator("form", has=page.get_by_role("button", name="Enregistrer l'échange"))
+    form.get_by_label("Appel").check()
+    form.get_by_label("Compte rendu").fill("Propriétaire jointe : visite convenue jeudi.")
+    form.get_by_role("button", name="Enregistrer l'échange").click()
+    assert "Échange enregistré" in page.content()
+    stage = page.locator("form", has=page.get_by_role("button", name="Enregistrer l'étape"))
+    stage.get_by_label("Nouvelle étape").select_option("visit_planned")
+    stage.get_by_role("button", name="Enregistrer l'étape").click()
+    assert "Visite planifiée" in page.content()
+    screenshot(page, "staff-1-case-phone")
+
+    # 3. The field visit on a phone.
+    page.goto(case_url + "/visite")
+    visit = page.locator("form.visit-form")
+    for item in CHECKLIST:
+        visit.locator(f"label[for=c_{item.key}-0]").click()
+    visit.get_by_label(re.compile("^Surface habitable")).fill("44,8")
+    visit.get_by_label(re.compile("^Nombre de pièces|^Pièces")).first.fill("2")
+    dpe = visit.get_by_label(re.compile("Classe énergie|classe DPE|DPE"), exact=False).first
+    dpe.select_option("D")
+    screenshot(page, "staff-2-visit-phone")
+    visit.locator("button[type=submit]").last.click()
+    assert "Éligible" in page.content() or "éligible" in page.content()
+
+    # 4. The agreement: a mandate at Loc2, its PDF checked.
+    page.goto(case_url + "/accord")
+    terms = page.locator("form", has=page.get_by_role("button", name=re.compile("Établir la proposition")))
+    terms.get_by_label("Mandat de gestion").check()
+    terms.get_by_label("Loc2 (social)").check()
+    terms.get_by_label(re.compile("^Loyer")).first.fill("440")
+    terms.get_by_role("button", name=re.compile("Établir la proposition")).click()
+    assert "Télécharger le document" in page.content(), page.content()[:3000]
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Télécharger le document (PDF)").click()
+    pdf_path = download_info.value.path()
+    text = " ".join(p.extract_text() for p in PdfReader(BytesIO(Path(pdf_path).read_bytes())).pages)
+    flat = " ".join(text.split())
+    for expected in (
+        "Claire Martin",
+        "AIS Artois Logement Solidaire",
+        "14 rue Saint-Aubert",
+        "440,00",
+        "7",
+        "mois",
+        long_date(date.today()),
+    ):
+        assert expected.replace("\u202f", " ") in flat.replace("\u202f", " ").replace("\xa0", " "), expected
+    screenshot(page, "staff-3-agreement")
+
+    # 5. Paper signature: the unit enters the operator's stock.
+    sign = page.locator("form", has=page.get_by_role("button", name="Enregistrer la signature"))
+    sign.get_by_label(re.compile("Signataire|signataire|Nom")).first.fill("Claire Martin")
+    sign.get_by_role("button", name="Enregistrer la signature").click()
+    assert "Disponible" in page.content()
+    screenshot(page, "staff-4-signed")
+    context.close()
+
+    # 6. The metropolis sees the capture counted (aggregates only).
+    metro = browser.new_context(base_url=live_server, locale="fr-FR")
+    page = metro.new_page()
+    _login(page, "metropole@demo.passerelle.test")
+    page.goto("/metropole/tableau-de-bord")
+    assert "Claire Martin" not in page.content() and "Saint-Aubert" not in page.content()
+    screenshot(page, "staff-5-metro-dashboard")
+    metro.close()
