@@ -1,14 +1,15 @@
 """Field visits, agreements with owners, their signature, the stock entry and the Anah follow-ups.
 
 Add and flush, never commit. Every change is audited. The PDF of an agreement is stored (SHA-256 and file
-name on the agreement) when it is drafted, and stored again with the signature once signed. Storing needs an
-application context (the upload folder is the app's).
+name on the agreement) when it is drafted, and stored again with the signature once signed: building and
+storing it is ``capture.operations.agreement_documents``. Storing needs an application context (the upload
+folder is the app's).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,23 +25,21 @@ from capture.models import (
     CaptureStage,
     ConventionLevel,
     IMLMode,
-    Landlord,
     SignatureMethod,
     StockEntry,
     StockStatus,
     Unit,
     UnitAssessment,
 )
+from capture.operations.agreement_documents import build_document as build_document  # re-exported
+from capture.operations.agreement_documents import store_document
 from capture.operations.cases import CaptureError, change_stage, log_activity
 from capture.queries import agreements as queries
 from capture.rules import agreement as rules
 from capture.rules import assessment as assessment_rules
-from contracts.agreement_layout import Convention, Party, SignatureRecord, UnitDescription
-from contracts.lease_to_association import LeaseToAssociationDocument, render_lease_to_association
-from contracts.mandate import MandateDocument, render_mandate
-from passerelle import storage
+from contracts.agreement_layout import SignatureRecord
 from passerelle.audit import audit
-from passerelle.models import Organisation, User
+from passerelle.models import User
 from passerelle.reference.queries import MissingParameter, parameter_at
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -268,7 +267,7 @@ def draft_agreement(
     agreement.status = "draft"
     session.add(agreement)
     session.flush()
-    _store_document(session, agreement, unit, assessment, issued_on=today, signature=None)
+    store_document(session, agreement, unit, assessment, issued_on=today, signature=None)
     if case.stage is CaptureStage.VISITED:
         change_stage(session, case, CaptureStage.PROPOSAL_SENT, by=by, today=today)
     audit(
@@ -343,7 +342,7 @@ def sign_agreement(
         accepted_at=now.astimezone(PARIS).replace(tzinfo=None) if method is SignatureMethod.CLICK else None,
         ip=agreement.signature_ip,
     )
-    _store_document(session, agreement, unit, assessment, issued_on=signed_on, signature=record)
+    store_document(session, agreement, unit, assessment, issued_on=signed_on, signature=record)
     change_stage(session, case, CaptureStage.SIGNED, by=by, today=today)
 
     entry = StockEntry(
@@ -397,128 +396,3 @@ def _follow_ups(
             else None
         ),
     )
-
-
-# --- the document --------------------------------------------------------------------------------------------
-
-
-def _address_lines(*parts: str | None) -> tuple[str, ...]:
-    return tuple(part.strip() for part in parts if part and part.strip())
-
-
-def _owner(landlord: Landlord) -> Party:
-    return Party(
-        name=landlord.name,
-        address_lines=_address_lines(
-            landlord.address, " ".join(_address_lines(landlord.postal_code, landlord.city)) or None
-        ),
-        status=landlord.kind.label.lower() if landlord.kind.value == "person" else landlord.kind.label,
-        represented_by=landlord.representative,
-        identifier=f"SIREN {landlord.company_siren}" if landlord.company_siren else None,
-    )
-
-
-def _operator(operator: Organisation) -> Party:
-    return Party(
-        name=operator.name,
-        address_lines=_address_lines(operator.address),
-        status=operator.kind.label,
-        identifier=f"SIRET {operator.siret}" if operator.siret else None,
-    )
-
-
-def build_document(
-    session: Session,
-    agreement: Agreement,
-    unit: Unit,
-    assessment: UnitAssessment | None,
-    *,
-    issued_on: date,
-    signature: SignatureRecord | None,
-) -> tuple[bytes, str]:
-    """The agreement's PDF and its file name, from the records (no storage)."""
-    landlord = session.get(Landlord, agreement.landlord_id)
-    operator = session.get(Organisation, agreement.operator_id)
-    assert landlord is not None and operator is not None
-    surfaces = queries.surfaces_of(unit, assessment)
-    commune = unit.commune.name if unit.commune else ""
-    description = UnitDescription(
-        address_lines=_address_lines(
-            unit.address, unit.address_complement, " ".join(_address_lines(unit.postal_code, commune)) or None
-        ),
-        surface_m2=surfaces.surface_m2 or Decimal("0"),
-        annexes_m2=surfaces.annexes_m2,
-        rooms=(assessment.rooms if assessment and assessment.rooms else unit.rooms),
-        dpe_class=(assessment.dpe_class if assessment and assessment.dpe_class else unit.dpe_class),
-    )
-    convention = None
-    if rules.is_conventioned(agreement.level) and agreement.rent_cap is not None:
-        convention = Convention(
-            level_label=agreement.level.label,
-            rent_cap=agreement.rent_cap,
-            cap_on=issued_on,
-            years=_value(session, "locavantages.convention_years.standard", issued_on),
-            request_deadline_months=_value(session, "locavantages.convention_request_deadline_months", issued_on),
-        )
-    reference = f"Accord n° {agreement.id}"
-    last_day = rules.end_on(agreement.starts_on, agreement.duration_months) - timedelta(days=1)
-    place = commune or "—"
-    if agreement.mode is IMLMode.MANDATE:
-        assert agreement.fee_rate is not None
-        pdf = render_mandate(
-            MandateDocument(
-                reference=reference,
-                owner=_owner(landlord),
-                operator=_operator(operator),
-                unit=description,
-                rent=agreement.rent,
-                charges=agreement.charges,
-                fee_rate=agreement.fee_rate,
-                duration_months=agreement.duration_months,
-                starts_on=agreement.starts_on,
-                last_day=last_day,
-                place=place,
-                issued_on=issued_on,
-                convention=convention,
-                signature=signature,
-            )
-        )
-        return pdf, f"mandat-de-gestion-accord-{agreement.id}.pdf"
-    pdf = render_lease_to_association(
-        LeaseToAssociationDocument(
-            reference=reference,
-            owner=_owner(landlord),
-            association=_operator(operator),
-            unit=description,
-            rent=agreement.rent,
-            charges=agreement.charges,
-            duration_months=agreement.duration_months,
-            starts_on=agreement.starts_on,
-            last_day=last_day,
-            place=place,
-            issued_on=issued_on,
-            sliding_clause=agreement.sliding_clause,
-            review_months=(
-                _value(session, "bail_glissant.review_months", issued_on) if agreement.sliding_clause else None
-            ),
-            convention=convention,
-            signature=signature,
-        )
-    )
-    return pdf, f"bail-association-accord-{agreement.id}.pdf"
-
-
-def _store_document(
-    session: Session,
-    agreement: Agreement,
-    unit: Unit,
-    assessment: UnitAssessment | None,
-    *,
-    issued_on: date,
-    signature: SignatureRecord | None,
-) -> None:
-    pdf, filename = build_document(session, agreement, unit, assessment, issued_on=issued_on, signature=signature)
-    stored = storage.save(storage.check(pdf, filename=filename, allowed={"application/pdf"}, max_bytes=len(pdf)))
-    agreement.document_sha256 = stored.sha256
-    agreement.document_filename = stored.filename
-    session.flush()
