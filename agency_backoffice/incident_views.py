@@ -40,6 +40,4 @@ def incident_detail(incident_id: int):
         return redirect(url_for("agency_backoffice.incident_detail", incident_id=incident.id))
     audit(session, actor=current_user, action="incident.view", object_type="incident", object_id=incident.id)
     session.commit()
-    return render_template(
-        "agency_backoffice/incident_detail.html", incident=incident, form=form, today=date.today()
-    )
+    return render_template("agency_backoffice/incident_detail.html", incident=incident, form=form, today=date.today())

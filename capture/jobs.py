@@ -19,7 +19,7 @@ def capture_reminders(session: Session, on: date) -> JobReport:
     The e-mail carries case numbers, communes and links only — no landlord's name or contact.
     """
     overdue = queries.overdue_cases_by_owner(session, today=on)
-    per_recipient: dict[str, list] = defaultdict(list)  # type: ignore[type-arg]
+    per_recipient: dict[str, list] = defaultdict(list)
     for owner_id, cases in overdue.items():
         if owner_id is not None:
             owner = session.get(User, owner_id)

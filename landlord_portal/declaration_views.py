@@ -389,5 +389,5 @@ def unit_document_delete(unit_id: int, document_id: int):
     return redirect(url_for("landlord_portal.unit_step", unit_id=unit_id, step="documents"))
 
 
-def send_document(document: Any):  # type: ignore[no-untyped-def]
+def send_document(document: Any):
     return storage.send_stored(document.sha256, content_type=document.content_type, filename=document.filename)

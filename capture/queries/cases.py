@@ -167,7 +167,7 @@ class PipelineFilters:
     overdue: bool = False
 
 
-def _pipeline_query(operator_id: int, filters: PipelineFilters, today: date) -> Select[tuple[CaptureCase]]:
+def _pipeline_query(operator_id: int, filters: PipelineFilters, today: date) -> Select[CaptureCase]:
     query = select(CaptureCase).where(CaptureCase.operator_id == operator_id)
     if filters.stage is not None:
         query = query.where(CaptureCase.stage == filters.stage)

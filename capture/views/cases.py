@@ -74,7 +74,7 @@ def case_detail(case_id: int):
     return _render_case(case)
 
 
-def _render_case(case, stage_form=None, activity_form=None, assign_form=None, status=200):  # type: ignore[no-untyped-def]
+def _render_case(case, stage_form=None, activity_form=None, assign_form=None, status=200):
     session = db.session
     state = CaseState(case.stage, case.stage_before_pause, case.paused_until, case.lost_reason)
     moves = sorted(allowed_moves(state) - {CaptureStage.SIGNED}, key=lambda s: list(CaptureStage).index(s))
@@ -101,7 +101,7 @@ def _render_case(case, stage_form=None, activity_form=None, assign_form=None, st
     )
 
 
-def _owner_choices(operator_id: int):  # type: ignore[no-untyped-def]
+def _owner_choices(operator_id: int):
     staff = queries.operator_staff(db.session, operator_id)
     return choices([("", "Personne"), *[(str(u.id), u.full_name or u.email) for u in staff]])
 
