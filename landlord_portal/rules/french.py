@@ -1,31 +1,18 @@
-"""Write dates, amounts and rates as fr-FR does (kept here so the rules stay free of Flask and Babel)."""
+"""Write dates, amounts and rates as fr-FR does (pure: no Flask, no Babel; dates from contracts.typography)."""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from contracts.typography import MONTHS, date_in_words
 from landlord_portal.rules.levels import CENT
 
-MONTHS_FR = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
+MONTHS_FR = MONTHS
 
 
 def long_date(value: date) -> str:
-    day = "1er" if value.day == 1 else str(value.day)
-    return f"{day} {MONTHS_FR[value.month - 1]} {value.year}"
+    return date_in_words(value)
 
 
 def _group(digits: str) -> str:

@@ -7,6 +7,7 @@ import re
 from datetime import date
 from pathlib import Path
 
+from babel.dates import get_month_names
 from sqlalchemy.orm import Session
 
 from passerelle.models import CommuneZone
@@ -25,20 +26,8 @@ from passerelle.reference.importers.base import (
     write,
 )
 
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
+# French month names (Babel, fr_FR), as in « Zone en vigueur depuis le 5 juillet 2024 ».
+MONTHS = tuple(get_month_names("wide", locale="fr_FR")[n] for n in range(1, 13))
 FRENCH_MONTHS = {name: n for n, name in enumerate(MONTHS, 1)} | {"fevrier": 2, "aout": 8, "decembre": 12}
 ZONAGE_COLUMNS = ("CODGEO", "REG", "DEP", "LIBGEO")
 ZONES = {"A": "A", "Abis": "A bis", "A bis": "A bis", "B1": "B1", "B2": "B2", "C": "C"}
