@@ -9,9 +9,15 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from playwright.sync_api import expect
 from pypdf import PdfReader
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from capture.models import CaptureCase, Unit
 from capture.rules.assessment import CHECKLIST
+from passerelle.db import db
 from passerelle.demo import DEMO_PASSWORD
 from passerelle.formatting import long_date
 from tests.e2e.conftest import screenshot
@@ -21,6 +27,20 @@ pytestmark = pytest.mark.browser
 PHONE = {"width": 375, "height": 812}
 
 
+def _case_of(app: Flask, email: str, address: str) -> int:
+    from capture.models import Landlord
+    from passerelle.models import User
+
+    with Session(db.engine_for(app)) as session:
+        return session.scalars(
+            select(CaptureCase.id)
+            .join(Unit, Unit.id == CaptureCase.unit_id)
+            .join(Landlord, Landlord.id == Unit.landlord_id)
+            .join(User, User.id == Landlord.user_id)
+            .where(User.email == email, Unit.address == address)
+        ).one()
+
+
 def _login(page, email: str) -> None:  # type: ignore[no-untyped-def]
     page.goto("/login")
     page.get_by_label("Adresse e-mail").fill(email)
@@ -28,15 +48,16 @@ def _login(page, email: str) -> None:  # type: ignore[no-untyped-def]
     page.get_by_role("button", name="Se connecter").click()
 
 
-def test_staff_capture_journey(browser, live_server: str) -> None:  # type: ignore[no-untyped-def]
+def test_staff_capture_journey(browser, live_app: Flask, live_server: str) -> None:  # type: ignore[no-untyped-def]
     context = browser.new_context(base_url=live_server, locale="fr-FR", viewport=PHONE, accept_downloads=True)
     page = context.new_page()
     _login(page, "agent.ais@demo.passerelle.test")
 
     # 1. The lead the demo landlord sent from the portal.
     page.goto("/captation/")
-    page.get_by_role("link", name=re.compile(r"N° \d+ — 45 m²")).first.click()
-    assert "Claire Martin" in page.content() and "14 rue Saint-Aubert" in page.content()
+    case_id = _case_of(live_app, "proprietaire@demo.passerelle.test", "14 rue Saint-Aubert")
+    page.get_by_role("link", name=re.compile(rf"N° {case_id}\b")).first.click()
+    expect(page.get_by_text("Claire Martin").first).to_be_visible()
     case_url = page.url
 
     # 2. A call, logged with the next action.
@@ -44,11 +65,11 @@ def test_staff_capture_journey(browser, live_server: str) -> None:  # type: igno
     form.get_by_label("Appel").check()
     form.get_by_label("Compte rendu").fill("Propriétaire jointe : visite convenue jeudi.")
     form.get_by_role("button", name="Enregistrer l'échange").click()
-    assert "Échange enregistré" in page.content()
+    expect(page.get_by_text("Échange enregistré")).to_be_visible()
     stage = page.locator("form", has=page.get_by_role("button", name="Enregistrer l'étape"))
     stage.get_by_label("Nouvelle étape").select_option("visit_planned")
     stage.get_by_role("button", name="Enregistrer l'étape").click()
-    assert "Visite planifiée" in page.content()
+    expect(page.get_by_text("Dossier passé à l'étape « Visite planifiée »")).to_be_visible()
     screenshot(page, "staff-1-case-phone")
 
     # 3. The field visit on a phone.
@@ -62,7 +83,7 @@ def test_staff_capture_journey(browser, live_server: str) -> None:  # type: igno
     dpe.select_option("D")
     screenshot(page, "staff-2-visit-phone")
     visit.locator("button[type=submit]").last.click()
-    assert "Éligible" in page.content() or "éligible" in page.content()
+    expect(page.get_by_text(re.compile("[ÉE]ligible")).first).to_be_visible()
 
     # 4. The agreement: a mandate at Loc2, its PDF checked.
     page.goto(case_url + "/accord")
@@ -71,7 +92,7 @@ def test_staff_capture_journey(browser, live_server: str) -> None:  # type: igno
     terms.get_by_label("Loc2 (social)").check()
     terms.get_by_label(re.compile("^Loyer")).first.fill("440")
     terms.get_by_role("button", name=re.compile("Établir la proposition")).click()
-    assert "Télécharger le document" in page.content(), page.content()[:3000]
+    expect(page.get_by_role("link", name="Télécharger le document (PDF)")).to_be_visible()
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Télécharger le document (PDF)").click()
     pdf_path = download_info.value.path()
@@ -93,7 +114,7 @@ def test_staff_capture_journey(browser, live_server: str) -> None:  # type: igno
     sign = page.locator("form", has=page.get_by_role("button", name="Enregistrer la signature"))
     sign.get_by_label(re.compile("Signataire|signataire|Nom")).first.fill("Claire Martin")
     sign.get_by_role("button", name="Enregistrer la signature").click()
-    assert "Disponible" in page.content()
+    expect(page.get_by_text("Disponible").first).to_be_visible()
     screenshot(page, "staff-4-signed")
     context.close()
 
