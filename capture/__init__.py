@@ -17,10 +17,11 @@ guard_blueprint(metro_bp, Role.METRO)
 
 
 def init_app(app: Flask) -> None:
-    from capture import views  # noqa: F401
+    from capture import api, views  # noqa: F401
     from capture.jobs import capture_reminders
     from passerelle.jobs import register_job
 
     app.register_blueprint(bp)
     app.register_blueprint(metro_bp)
+    api.init_api(app)
     register_job(app, "capture-reminders", "Relances de captation en retard (courriel quotidien)", capture_reminders)

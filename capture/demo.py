@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from capture import operations as ops
+from capture.demo_activity import seed_activity
 from capture.models import (
     ConventionLevel,
     DeclarationStatus,
@@ -24,6 +25,7 @@ from passerelle.demo import DemoContext
 def seed(context: DemoContext) -> None:
     seed_routing(context)
     seed_demo_landlord(context)
+    seed_activity(context)
 
 
 def seed_routing(context: DemoContext) -> None:

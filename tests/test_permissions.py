@@ -187,6 +187,15 @@ EXPECTATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("agency_backoffice.home", "GET"): only(Role.AGENCY_STAFF),
     ("capture.home", "GET"): only(Role.AGENCY_STAFF),
     ("metro.home", "GET"): only(Role.METRO),
+    ("metro.dashboard", "GET"): only(Role.METRO),
+    ("metro.targets", "GET"): only(Role.METRO),
+    ("metro.targets", "POST"): only(Role.METRO),  # empty form: shown again with its errors
+    ("metro.export_csv", "GET"): only(Role.METRO),
+    ("metro.export_xlsx", "GET"): only(Role.METRO),
+    ("capture.indicators", "GET"): only(Role.AGENCY_STAFF),
+    # The API answers in JSON: 401 without a session, 403 for roles other than the territory's metropolis,
+    # 422 here because the matrix sends no territory/year.
+    ("capture_api.indicators", "GET"): expect(anonymous=401, landlord=403, staff=403, metro=422, admin=403),
 }
 
 

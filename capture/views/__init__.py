@@ -4,4 +4,5 @@ from capture.views import (
     agreements,  # noqa: F401
     campaigns,  # noqa: F401
     cases,  # noqa: F401
+    indicators,  # noqa: F401
 )

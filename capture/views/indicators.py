@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from openpyxl import Workbook
@@ -149,7 +149,13 @@ def dashboard():
     session = db.session
     current = today()
     year, error = parse_year(request.args.get("annee"), current=current.year)
-    data = queries.build_dashboard(session, queries.territory_scope(session, territory), year, today=current)
+    data = queries.build_dashboard(
+        session,
+        queries.territory_scope(session, territory),
+        year,
+        today=current,
+        cache=queries.inputs_cache(current_app),
+    )
     return render_template(
         "capture/metro_dashboard.html",
         territory=territory,
@@ -205,7 +211,13 @@ def _export_dashboard() -> queries.Dashboard | ResponseReturnValue:
         flash(error, "error")
         return redirect(url_for("metro.dashboard"))
     session = db.session
-    return queries.build_dashboard(session, queries.territory_scope(session, territory), year, today=current)
+    return queries.build_dashboard(
+        session,
+        queries.territory_scope(session, territory),
+        year,
+        today=current,
+        cache=queries.inputs_cache(current_app),
+    )
 
 
 def _filename(data: queries.Dashboard, extension: str) -> str:
@@ -280,7 +292,7 @@ def indicators():
     session = db.session
     current = today()
     year, error = parse_year(request.args.get("annee"), current=current.year)
-    data = queries.build_dashboard(session, scope, year, today=current)
+    data = queries.build_dashboard(session, scope, year, today=current, cache=queries.inputs_cache(current_app))
     return render_template(
         "capture/indicators.html",
         d=data,
@@ -349,7 +361,7 @@ def export_tables(d: queries.Dashboard) -> list[Table]:
             "Captations par mois",
             "Par mois",
             [Column("Mois", "text"), Column("Captés"), Column("Cumul"), Column("Rythme de l'objectif", "number")],
-            [[m.label, m.captured, m.cumulative, _round(m.target_cumulative)] for m in d.months],
+            [[m.label.capitalize(), m.captured, m.cumulative, _round(m.target_cumulative)] for m in d.months],
         ),
         _breakdown("Par opérateur", "Opérateur", d.by_operator, d.captured),
         _breakdown("Par formule", "Formule", d.by_mode, d.captured),

@@ -48,7 +48,19 @@ def _login(page, email: str) -> None:  # type: ignore[no-untyped-def]
     page.get_by_role("button", name="Se connecter").click()
 
 
+def _captured_this_year(metro_page) -> int:  # type: ignore[no-untyped-def]
+    """Units captured this year in the demo territory, as the metropolis' API reports them."""
+    response = metro_page.request.get(f"/api/v1/indicators?territory=200033579&year={date.today().year}")
+    assert response.ok, response.text()
+    return response.json()["captured"]["total"]
+
+
 def test_staff_capture_journey(browser, live_app: Flask, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    metro = browser.new_context(base_url=live_server, locale="fr-FR")
+    metro_page = metro.new_page()
+    _login(metro_page, "metropole@demo.passerelle.test")
+    captured_before = _captured_this_year(metro_page)
+
     context = browser.new_context(base_url=live_server, locale="fr-FR", viewport=PHONE, accept_downloads=True)
     page = context.new_page()
     _login(page, "agent.ais@demo.passerelle.test")
@@ -119,10 +131,10 @@ def test_staff_capture_journey(browser, live_app: Flask, live_server: str) -> No
     context.close()
 
     # 6. The metropolis sees the capture counted (aggregates only).
-    metro = browser.new_context(base_url=live_server, locale="fr-FR")
-    page = metro.new_page()
-    _login(page, "metropole@demo.passerelle.test")
+    assert _captured_this_year(metro_page) == captured_before + 1
+    page = metro_page
     page.goto("/metropole/tableau-de-bord")
+    expect(page.get_by_role("heading", name=re.compile("Tableau de bord de la captation"))).to_be_visible()
     assert "Claire Martin" not in page.content() and "Saint-Aubert" not in page.content()
     screenshot(page, "staff-5-metro-dashboard")
     metro.close()

@@ -1,0 +1,277 @@
+"""JSON API of the capture package: the territory's indicators (``GET /api/v1/indicators``).
+
+Open to a logged-in metro user of that territory (session cookie). Aggregates only, as on the dashboard.
+Partner tokens per organisation do not exist yet; when they do, a metropolis' token will be accepted here too.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Flask, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from capture.queries import indicators as queries
+from passerelle.api import add_openapi, error_response
+from passerelle.db import db
+from passerelle.extensions import csrf
+from passerelle.models import Role
+
+bp = Blueprint("capture_api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+PARIS = ZoneInfo("Europe/Paris")
+EPCI_CODE = re.compile(r"^[0-9]{9}$")
+FIRST_YEAR = 2018
+
+
+def init_api(app: Flask) -> None:
+    """Register the blueprint and describe it in the OpenAPI document."""
+    app.register_blueprint(bp)
+    add_openapi(app, paths=PATHS, schemas=SCHEMAS)
+
+
+@bp.route("/indicators")
+def indicators() -> ResponseReturnValue:
+    if not current_user.is_authenticated:
+        return error_response(401, "Authentification requise : connectez-vous avec un compte de la métropole.")
+    if current_user.role is not Role.METRO:
+        return error_response(403, "Accès réservé aux comptes de la métropole.")
+    today = datetime.now(PARIS).date()
+    territory_code = (request.args.get("territory") or "").strip()
+    year_text = (request.args.get("year") or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not EPCI_CODE.match(territory_code):
+        errors["territory"] = ["Code EPCI (Siren) du territoire attendu : 9 chiffres, par exemple 200033579."]
+    if not year_text.isdigit() or not FIRST_YEAR <= int(year_text) <= today.year + 5:
+        errors["year"] = [f"Année attendue entre {FIRST_YEAR} et {today.year + 5}, par exemple {today.year}."]
+    if errors:
+        return error_response(422, "Paramètres invalides.", errors)
+    organisation = current_user.organisation
+    own = organisation.territory if organisation is not None else None
+    if own is None or own.epci_code != territory_code:
+        return error_response(403, "Ce territoire n'est pas celui de votre organisation.")
+    session = db.session
+    data = queries.build_dashboard(
+        session,
+        queries.territory_scope(session, own),
+        int(year_text),
+        today=today,
+        cache=queries.inputs_cache(current_app),
+    )
+    return jsonify(dashboard_json(data))
+
+
+def _num(value: Decimal | float | int | None, places: str = "0.0001") -> float | None:
+    """A JSON number (rates to 4 decimals, amounts to the cent); None stays null."""
+    if value is None:
+        return None
+    return float(Decimal(value).quantize(Decimal(places)))
+
+
+def _lines(lines: list[queries.Line], *, with_target: bool = True) -> list[dict[str, Any]]:
+    result = []
+    for line in lines:
+        item: dict[str, Any] = {"key": line.key, "label": line.label, "captured": line.captured}
+        if with_target:
+            item["target"] = line.target
+        if line.leads is not None:
+            item["new_cases"] = line.leads
+        result.append(item)
+    return result
+
+
+def dashboard_json(d: queries.Dashboard) -> dict[str, Any]:
+    """The dashboard as JSON: the same figures as the page, no personal data."""
+    p = d.projection
+    return {
+        "territory": {"epci_code": d.scope.territory.epci_code, "name": d.scope.territory.name},
+        "year": d.year,
+        "status": d.status,
+        "as_of": d.as_of.isoformat() if d.as_of else None,
+        "captured": {
+            "total": d.captured,
+            "target": d.target,
+            "progress": _num(d.progress),
+            "by_month": [
+                {
+                    "month": m.month,
+                    "captured": m.captured,
+                    "cumulative": m.cumulative,
+                    "target_cumulative": _num(m.target_cumulative, "0.01"),
+                }
+                for m in d.months
+            ],
+        },
+        "projection": None
+        if p is None
+        else {
+            "value": _num(p.value, "0.1"),
+            "closed_year": p.closed_year,
+            "captured": p.captured,
+            "elapsed_days": p.elapsed_days,
+            "remaining_days": p.remaining_days,
+            "run_rate_per_day": _num(p.run_rate_per_day),
+            "run_rate_part": _num(p.run_rate_part, "0.01"),
+            "pipeline_part": _num(p.pipeline_part, "0.01"),
+            "on_track": d.on_track,
+            "pipeline": [
+                {
+                    "stage": line.stage.value,
+                    "label": line.stage.label,
+                    "open_cases": line.open_cases,
+                    "probability": _num(line.probability),
+                    "probability_source": "history" if d.probabilities[line.stage].from_history else "default",
+                    "closed_cases_12_months": d.probabilities[line.stage].closed_cases,
+                    "expected": _num(line.expected, "0.01"),
+                }
+                for line in p.pipeline
+            ],
+            "method": "captured + captured / elapsed_days × remaining_days + Σ open cases × P(stage → signed); "
+            "P from the cases closed (signed or lost) in the previous 12 months, default when fewer than "
+            f"{d.min_closed_cases} closed cases",
+        },
+        "projection_unavailable": d.projection_unavailable,
+        "mandate_share": {"value": _num(d.mandate_share), "target": _num(d.mandate_share_target)},
+        "by_operator": _lines(d.by_operator),
+        "by_mode": _lines(d.by_mode, with_target=not d.scope.is_operator),
+        "by_level": _lines(d.by_level, with_target=not d.scope.is_operator),
+        "by_commune": [{"insee": line.key, "name": line.label, "captured": line.captured} for line in d.by_commune],
+        "by_source": _lines(d.by_source, with_target=False),
+        "campaigns": [
+            {
+                "name": c.name,
+                "channel": c.channel,
+                "starts_on": c.starts_on.isoformat(),
+                "ends_on": c.ends_on.isoformat(),
+                "cost": _num(c.cost, "0.01"),
+                "new_cases": c.leads,
+                "captured": c.captured,
+                "cost_per_captured": _num(c.cost_per_captured, "0.01"),
+            }
+            for c in d.campaigns
+        ],
+        "funnel": {
+            "cohort": f"cases opened in {d.year}",
+            "cases": d.opened,
+            "stages": [
+                {
+                    "stage": s.stage.value,
+                    "label": s.stage.label,
+                    "reached": s.reached,
+                    "conversion_to_next": _num(s.conversion_to_next),
+                    "median_days_to_next": s.median_days_to_next,
+                }
+                for s in d.funnel
+            ],
+        },
+        "lost": [{"reason": line.key, "label": line.label, "cases": line.captured} for line in d.lost],
+        "vacancy_before_capture": {
+            "captured": d.vacancy.captured,
+            "known": d.vacancy.known,
+            "from_vacant_since": d.vacancy.from_vacant_since,
+            "from_vacancy_months": d.vacancy.from_vacancy_months,
+            "median_days": d.vacancy.median_days,
+            "mean_days": d.vacancy.mean_days,
+        },
+    }
+
+
+# --- OpenAPI -----------------------------------------------------------------------------------------------
+
+_ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+_COUNT_LINE = {
+    "type": "object",
+    "required": ["key", "label", "captured"],
+    "properties": {
+        "key": {"type": "string"},
+        "label": {"type": "string"},
+        "captured": {"type": "integer", "minimum": 0},
+        "target": {"type": ["integer", "null"]},
+        "new_cases": {"type": "integer", "minimum": 0},
+    },
+}
+RATE = {"type": ["number", "null"], "minimum": 0, "maximum": 1, "description": "Taux (0.35 = 35 %) ; null sans base"}
+
+SCHEMAS: dict[str, Any] = {
+    "IndicatorLine": _COUNT_LINE,
+    "Indicators": {
+        "type": "object",
+        "description": "Indicateurs de captation d'un territoire pour une année : agrégats seulement, aucune "
+        "donnée personnelle. Définitions : page « Tableau de bord » de la métropole.",
+        "required": ["territory", "year", "status", "captured", "funnel"],
+        "properties": {
+            "territory": {
+                "type": "object",
+                "properties": {"epci_code": {"type": "string"}, "name": {"type": "string"}},
+            },
+            "year": {"type": "integer"},
+            "status": {"type": "string", "enum": ["past", "current", "future"]},
+            "as_of": {"type": ["string", "null"], "format": "date"},
+            "captured": {
+                "type": "object",
+                "description": "Logements captés : date du passage à « accord signé »",
+                "properties": {
+                    "total": {"type": "integer"},
+                    "target": {"type": ["integer", "null"]},
+                    "progress": RATE,
+                    "by_month": {"type": "array", "items": {"type": "object"}},
+                },
+            },
+            "projection": {
+                "type": ["object", "null"],
+                "description": "Projection au 31 décembre : captés + rythme × jours restants + dossiers en cours "
+                "pondérés par leur probabilité d'aboutir",
+            },
+            "mandate_share": {"type": "object", "properties": {"value": RATE, "target": RATE}},
+            "by_operator": {"type": "array", "items": {"$ref": "#/components/schemas/IndicatorLine"}},
+            "by_mode": {"type": "array", "items": {"$ref": "#/components/schemas/IndicatorLine"}},
+            "by_level": {"type": "array", "items": {"$ref": "#/components/schemas/IndicatorLine"}},
+            "by_commune": {"type": "array", "items": {"type": "object"}},
+            "by_source": {"type": "array", "items": {"$ref": "#/components/schemas/IndicatorLine"}},
+            "campaigns": {"type": "array", "items": {"type": "object"}},
+            "funnel": {"type": "object"},
+            "lost": {"type": "array", "items": {"type": "object"}},
+            "vacancy_before_capture": {"type": "object"},
+        },
+    },
+}
+
+PATHS: dict[str, Any] = {
+    "/api/v1/indicators": {
+        "get": {
+            "summary": "Indicateurs de captation d'un territoire pour une année (compte de la métropole)",
+            "description": "Authentification : session d'un utilisateur de la métropole du territoire. "
+            "Les jetons d'API par organisation ne sont pas encore disponibles.",
+            "parameters": [
+                {
+                    "name": "territory",
+                    "in": "query",
+                    "required": True,
+                    "schema": {"type": "string", "pattern": "^[0-9]{9}$"},
+                    "description": "Code EPCI (Siren) du territoire",
+                },
+                {
+                    "name": "year",
+                    "in": "query",
+                    "required": True,
+                    "schema": {"type": "integer", "minimum": FIRST_YEAR},
+                },
+            ],
+            "responses": {
+                "200": {
+                    "description": "Indicateurs",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Indicators"}}},
+                },
+                "401": {"description": "Non connecté", **_ERROR},
+                "403": {"description": "Compte d'un autre rôle ou d'un autre territoire", **_ERROR},
+                "422": {"description": "Paramètres invalides", **_ERROR},
+            },
+        }
+    },
+}
