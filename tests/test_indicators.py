@@ -20,8 +20,6 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-import capture
-from capture import api as capture_api
 from capture.models import (
     Agreement,
     Campaign,
@@ -42,18 +40,6 @@ from capture.queries import indicators as queries
 from passerelle.models import AuditEntry, Organisation, OrganisationKind, Parameter, Role, User
 from tests.conftest import login_as
 from tests.factories import Factory
-
-# Until capture/__init__.py calls capture.api.init_api (the lead wires it), register the API here.
-_init_app = capture.init_app
-
-
-def _init_app_with_api(app: Flask) -> None:
-    _init_app(app)
-    if "capture_api" not in app.blueprints:
-        capture_api.init_api(app)
-
-
-capture.init_app = _init_app_with_api
 
 S = CaptureStage
 YEAR = 2025

@@ -18,8 +18,6 @@ from flask import Flask, url_for
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-import capture
-from capture import api as capture_api
 from capture.models import (
     Agreement,
     Campaign,
@@ -36,18 +34,6 @@ from capture.operations.targets import set_targets
 from passerelle.models import OrganisationKind, Role
 from tests.conftest import login_as
 from tests.factories import Factory
-
-# Until capture/__init__.py calls capture.api.init_api (the lead wires it), register the API here.
-_init_app = capture.init_app
-
-
-def _init_app_with_api(app: Flask) -> None:
-    _init_app(app)
-    if "capture_api" not in app.blueprints:
-        capture_api.init_api(app)
-
-
-capture.init_app = _init_app_with_api
 
 LANDLORD_NAME = "Zéphirine Quatrebarbes"
 LANDLORD_EMAIL = "zephirine.quatrebarbes@exemple-unique.test"

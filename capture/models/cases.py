@@ -43,6 +43,8 @@ class CaptureCase(Base):
     __tablename__ = "capture_cases"
     __table_args__ = (
         Index("ix_capture_cases_operator_stage", "operator_id", "stage"),
+        # The dashboard's year filters (bench/bench_dashboard.py at 50,000 cases).
+        Index("ix_capture_cases_created_at", "created_at", "operator_id", "source"),
         CheckConstraint("stage <> 'paused' OR paused_until IS NOT NULL", name="paused_until"),
         CheckConstraint("stage <> 'lost' OR lost_reason IS NOT NULL", name="lost_reason"),
     )
@@ -85,6 +87,11 @@ class CaptureStageChange(Base):
     """Every stage change of a case: the landlord's timeline and the funnel's delays come from here."""
 
     __tablename__ = "capture_stage_changes"
+    __table_args__ = (
+        # Captures of a period (first change to « signed ») and each case's first arrival at a stage.
+        Index("ix_capture_stage_changes_to_stage_at", "to_stage", "at", "case_id", "from_stage"),
+        Index("ix_capture_stage_changes_case_id_to_stage_at", "case_id", "to_stage", "at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("capture_cases.id", ondelete="CASCADE"), index=True)
