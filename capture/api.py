@@ -18,9 +18,10 @@ from flask_login import current_user
 
 from capture.queries import indicators as queries
 from passerelle.api import add_openapi, error_response
-from passerelle.db import db
+from passerelle.api_tokens import token_from_header
+from passerelle.db import db, utcnow
 from passerelle.extensions import csrf
-from passerelle.models import Role
+from passerelle.models import OrganisationKind, Role
 
 bp = Blueprint("capture_api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -38,10 +39,27 @@ def init_api(app: Flask) -> None:
 
 @bp.route("/indicators")
 def indicators() -> ResponseReturnValue:
-    if not current_user.is_authenticated:
-        return error_response(401, "Authentification requise : connectez-vous avec un compte de la métropole.")
-    if current_user.role is not Role.METRO:
+    organisation = None
+    if request.headers.get("Authorization"):
+        token = token_from_header(
+            db.session, request.headers.get("Authorization"), scope="indicators:read", now=utcnow()
+        )
+        if token is None:
+            return error_response(401, "Jeton d'API invalide, expiré, révoqué ou sans la portée « indicators:read ».")
+        organisation = token.organisation
+        if organisation.kind is not OrganisationKind.METROPOLIS:
+            return error_response(403, "Accès réservé aux jetons d'une métropole.")
+        db.session.commit()  # last use of the token
+    elif not current_user.is_authenticated:
+        return error_response(
+            401,
+            "Authentification requise : connectez-vous avec un compte de la métropole "
+            "ou utilisez un jeton d'API (Authorization: Bearer …).",
+        )
+    elif current_user.role is not Role.METRO:
         return error_response(403, "Accès réservé aux comptes de la métropole.")
+    else:
+        organisation = current_user.organisation
     today = datetime.now(PARIS).date()
     territory_code = (request.args.get("territory") or "").strip()
     year_text = (request.args.get("year") or "").strip()
@@ -52,7 +70,6 @@ def indicators() -> ResponseReturnValue:
         errors["year"] = [f"Année attendue entre {FIRST_YEAR} et {today.year + 5}, par exemple {today.year}."]
     if errors:
         return error_response(422, "Paramètres invalides.", errors)
-    organisation = current_user.organisation
     own = organisation.territory if organisation is not None else None
     if own is None or own.epci_code != territory_code:
         return error_response(403, "Ce territoire n'est pas celui de votre organisation.")
@@ -246,8 +263,10 @@ PATHS: dict[str, Any] = {
     "/api/v1/indicators": {
         "get": {
             "summary": "Indicateurs de captation d'un territoire pour une année (compte de la métropole)",
-            "description": "Authentification : session d'un utilisateur de la métropole du territoire. "
-            "Les jetons d'API par organisation ne sont pas encore disponibles.",
+            "description": "Authentification : jeton d'API de la métropole (en-tête `Authorization: Bearer …`, "
+            "portée `indicators:read`, créé par `passerelle api-token create`) ou session d'un utilisateur de la "
+            "métropole du territoire. Agrégats seulement : aucune donnée personnelle.",
+            "security": [{"bearer": []}, {}],
             "parameters": [
                 {
                     "name": "territory",

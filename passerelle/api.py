@@ -86,7 +86,16 @@ def openapi():
             },
             "servers": [{"url": "/"}],
             "paths": dict(sorted(document["paths"].items())),
-            "components": {"schemas": document["schemas"]},
+            "components": {
+                "schemas": document["schemas"],
+                "securitySchemes": {
+                    "bearer": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "description": "Jeton d'API d'une organisation (passerelle api-token create).",
+                    }
+                },
+            },
         }
     )
 

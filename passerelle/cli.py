@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(jobs_group)
+    app.cli.add_command(api_token_group)
 
 
 # --- database -------------------------------------------------------------------------------------
@@ -301,3 +302,51 @@ def jobs_run(name: str, on: Any, force: bool) -> None:
     send_job_mails(outcome.report)
     status = "exécutée" if outcome.ran else "déjà exécutée pour cette date (--force pour relancer)"
     click.echo(f"{name} ({day:%d/%m/%Y}) : {status} — {outcome.report.summary}")
+
+
+# --- API tokens -------------------------------------------------------------------------------------------
+
+
+@click.group("api-token", help="Jetons d'API des organisations partenaires (le secret n'est affiché qu'une fois).")
+def api_token_group() -> None:
+    pass
+
+
+@api_token_group.command("create", help="Créer un jeton pour une organisation.")
+@click.option("--organisation-id", type=int, required=True)
+@click.option("--name", required=True, help="À quoi sert ce jeton (ex. « tableau de bord SIG »).")
+@click.option("--scope", "scopes", multiple=True, required=True, help="Portée, ex. indicators:read.")
+@click.option("--days", type=click.IntRange(min=1, max=3650), default=365, show_default=True)
+@with_appcontext
+def api_token_create(organisation_id: int, name: str, scopes: tuple[str, ...], days: int) -> None:
+    from passerelle.api_tokens import issue_token
+    from passerelle.models import Organisation
+
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise click.ClickException(f"Organisation {organisation_id} introuvable.")
+    try:
+        token, secret = issue_token(
+            db.session, organisation=organisation, name=name, scopes=list(scopes), by=None, valid_days=days
+        )
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Jeton n° {token.id} pour {organisation.name} (portées : {token.scopes}), valable {days} jours.")
+    click.echo("Secret (à conserver, il ne sera plus affiché) :")
+    click.echo(secret)
+
+
+@api_token_group.command("revoke", help="Révoquer un jeton.")
+@click.argument("token_id", type=int)
+@with_appcontext
+def api_token_revoke(token_id: int) -> None:
+    from passerelle.api_tokens import revoke_token
+    from passerelle.models import ApiToken
+
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        raise click.ClickException(f"Jeton {token_id} introuvable.")
+    revoke_token(db.session, token, by=None)
+    db.session.commit()
+    click.echo(f"Jeton n° {token_id} révoqué.")

@@ -1,5 +1,6 @@
 """Kernel tables. Importing this package registers them on ``Base.metadata``."""
 
+from passerelle.models.api_tokens import ApiToken
 from passerelle.models.audit import AuditEntry
 from passerelle.models.jobs import JobRun
 from passerelle.models.organisations import (
@@ -22,6 +23,7 @@ from passerelle.models.types import str_enum
 from passerelle.models.users import LoginAttempt, Role, User
 
 __all__ = [
+    "ApiToken",
     "AuditEntry",
     "Commune",
     "CommuneZone",
