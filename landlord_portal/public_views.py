@@ -17,18 +17,18 @@ from typing import Any
 from flask import current_app, redirect, render_template, request, url_for
 from flask import session as flask_session
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
 
 from capture.models import CaptureCase, IMLMode
 from capture.operations import CaptureError, create_callback_lead
+from capture.queries import staff_emails
 from landlord_portal import bp
 from landlord_portal.public_forms import UNDECIDED, CallbackForm
 from passerelle.db import db
 from passerelle.extensions import limiter
 from passerelle.mail import absolute_url, send_mail
-from passerelle.models import Commune, Membership, Organisation, Role, User
+from passerelle.models import Commune, Organisation, Role
 from passerelle.reference.queries import MissingParameter, ParameterValue, parameter_at, search_communes
 from passerelle.security import public
 
@@ -375,28 +375,19 @@ def lead_message(message: str | None, best_time: str | None) -> str | None:
 
 def notify_operator_staff(case: CaptureCase, commune: Commune) -> None:
     """Tell the operator's staff a request is waiting; no personal data of the owner in the e-mail."""
-    staff = db.session.scalars(
-        select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .where(
-            Membership.organisation_id == case.operator_id,
-            User.role == Role.AGENCY_STAFF,
-            User.is_active_account.is_(True),
-        )
-        .order_by(User.id)
-    ).all()
+    emails = staff_emails(db.session, case.operator_id)
     link = absolute_url("capture.home")
     body = (
         "Bonjour,\n\n"
         f"Une nouvelle demande de rappel (commune {commune.name}) vous attend dans Passerelle :\n{link}\n\n"
         "Les coordonnées du propriétaire ne figurent pas dans ce message : retrouvez-les dans Passerelle.\n"
     )
-    for user in staff:
+    for email in emails:
         try:
-            send_mail(user.email, "Passerelle — nouvelle demande de rappel", body)
+            send_mail(email, "Passerelle — nouvelle demande de rappel", body)
         except (OSError, smtplib.SMTPException):
             # The lead is saved and visible in the pipeline: a mail failure must not lose the request.
-            log.warning("Avis de demande de rappel non envoyé à l'utilisateur %s", user.id, exc_info=True)
+            log.warning("Avis de la demande de rappel n° %s non envoyé", case.id, exc_info=True)
 
 
 @bp.route("/etre-rappele/merci")

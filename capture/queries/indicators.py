@@ -36,6 +36,7 @@ from capture.models import (
 )
 from capture.rules import indicators as rules
 from capture.rules.pipeline import LOST_REASONS, PIPELINE
+from contracts.typography import MONTHS as FRENCH_MONTHS
 from passerelle.models import Commune, Organisation, OrganisationKind, Territory
 from passerelle.reference.queries import MissingParameter, parameter_at
 
@@ -46,20 +47,7 @@ UNKNOWN = "unknown"
 UNKNOWN_LABEL = "Non renseigné"
 PROBABILITY_KEY = "indicators.projection.signed_probability."
 MIN_CLOSED_KEY = "indicators.projection.min_closed_cases"
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
+MONTHS = FRENCH_MONTHS  # the one list, from contracts.typography
 
 
 def paris_midnight(day: date) -> datetime:
