@@ -12,6 +12,6 @@ guard_blueprint(bp, Role.AGENCY_STAFF)
 
 
 def init_app(app: Flask) -> None:
-    from agency_backoffice import incident_views, views  # noqa: F401
+    from agency_backoffice import household_views, incident_views, views  # noqa: F401
 
     app.register_blueprint(bp)

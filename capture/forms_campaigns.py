@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf.file import FileField, FileRequired, FileSize
-from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField, ValidationError
+from wtforms import DateField, SelectField, StringField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from capture.models import CampaignChannel
 from capture.rules.lead_import import EXAMPLE_HEADER, MAX_LINES
 from contracts.campaign_letters import unknown_merge_fields
 from passerelle.formatting import number
-from passerelle.forms import Between, Form, FrenchDecimalField, choices
+from passerelle.forms import Between, Form, FrenchDecimalField, MultiCheckboxField, choices
 
 REQUIRED = "Ce champ est obligatoire."
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # far above MAX_LINES lines of a vacant-housing list
@@ -31,13 +30,6 @@ Nous vous proposons un rendez-vous, sans engagement, pour étudier votre situati
 répondez à ce courrier en rappelant la référence indiquée en haut de page.
 
 Veuillez agréer, Madame, Monsieur, l'expression de nos salutations distinguées."""
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """Several choices as a list of checkboxes (rendered by the template inside a fieldset)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class CampaignForm(Form):

@@ -7,8 +7,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, StringField, ValidationError
+from wtforms import SelectChoice, SelectMultipleField, StringField, ValidationError
 from wtforms.fields import DecimalField
+from wtforms.widgets import CheckboxInput, ListWidget
 
 
 class FrenchDecimalField(DecimalField):
@@ -74,3 +75,10 @@ class Between:
 def choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
     """Choices for select and radio fields from (value, label) pairs (WTForms ≥ 3.3 wants SelectChoice)."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as a list of checkboxes (rendered by the template inside a fieldset)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

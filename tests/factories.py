@@ -281,3 +281,98 @@ def _agreement(self: Factory, case, **fields):  # type: ignore[no-untyped-def]
 
 
 Factory.agreement = _agreement  # type: ignore[attr-defined]
+
+
+def _household(self: Factory, operator: Organisation, *, by: User | None = None, **fields):  # type: ignore[no-untyped-def]
+    """An active household referred to an operator: one adult of 40 with 900 € of wages unless told otherwise."""
+    from decimal import Decimal
+
+    from agency_backoffice.household_input import HouseholdInput, MemberInput
+    from agency_backoffice.models import ResourceKind, Situation
+    from agency_backoffice.operations.households import register_household
+
+    today = date.today()
+    values = dict(
+        siao_reference=f"SIAO-{next(_counter):06d}",
+        referred_on=today,
+        situation=Situation.EMERGENCY_SHELTER,
+        members=(MemberInput(adult=True, birth_year=today.year - 40),),
+        resources=((ResourceKind.WAGES, Decimal("900")),),
+        contact_name="Camille Exemple",
+        tax_income=Decimal("9000"),
+        tax_income_year=today.year - 2,
+    )
+    values.update(fields)
+    return register_household(self.session, operator, HouseholdInput(**values), by=by, today=today, source="test")
+
+
+Factory.household = _household  # type: ignore[attr-defined]
+
+
+def _available_unit(self: Factory, operator: Organisation, **fields):  # type: ignore[no-untyped-def]
+    """A unit captured by an operator under a signed agreement and available in its stock (a StockEntry)."""
+    from decimal import Decimal
+
+    from capture.models import (
+        Agreement,
+        CaptureCase,
+        CaptureStage,
+        ConventionLevel,
+        DeclarationStatus,
+        IMLMode,
+        LeadSource,
+        SignatureMethod,
+        StockEntry,
+    )
+
+    mode = fields.pop("mode", IMLMode.SUBLEASE)
+    level = fields.pop("level", ConventionLevel.LOC2)
+    rent = fields.pop("rent", Decimal("420"))
+    charges = fields.pop("charges", Decimal("60"))
+    available_on = fields.pop("available_on", date.today())
+    landlord = fields.pop("landlord", None) or self.landlord()
+    unit = self.unit(landlord, status=DeclarationStatus.SUBMITTED, submitted_at=utcnow(), **fields)
+    case = CaptureCase(
+        operator_id=operator.id,
+        unit_id=unit.id,
+        landlord_id=landlord.id,
+        stage=CaptureStage.SIGNED,
+        source=LeadSource.PORTAL,
+        commune_insee=unit.commune_insee,
+    )
+    self.session.add(case)
+    self.session.flush()
+    agreement = Agreement(
+        case_id=case.id,
+        unit_id=unit.id,
+        operator_id=operator.id,
+        landlord_id=landlord.id,
+        mode=mode,
+        level=level,
+        rent=rent,
+        charges=charges,
+        duration_months=36,
+        fee_rate=Decimal("0.07") if mode is IMLMode.MANDATE else None,
+        starts_on=available_on,
+        status="signed",
+        signed_on=available_on,
+        signature_method=SignatureMethod.PAPER,
+    )
+    self.session.add(agreement)
+    self.session.flush()
+    entry = StockEntry(
+        unit_id=unit.id,
+        agreement_id=agreement.id,
+        operator_id=operator.id,
+        mode=mode,
+        level=level,
+        rent=rent,
+        charges=charges,
+        available_on=available_on,
+    )
+    self.session.add(entry)
+    self.session.flush()
+    return entry
+
+
+Factory.available_unit = _available_unit  # type: ignore[attr-defined]

@@ -185,6 +185,15 @@ EXPECTATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("agency_backoffice.incident_detail", "GET"): operator_1_only(),
     ("agency_backoffice.incident_detail", "POST"): operator_1_only(),  # empty form: errors
     ("agency_backoffice.home", "GET"): only(Role.AGENCY_STAFF),
+    ("agency_backoffice.households", "GET"): only(Role.AGENCY_STAFF),
+    ("agency_backoffice.household_new", "GET"): only(Role.AGENCY_STAFF),
+    ("agency_backoffice.household_new", "POST"): only(Role.AGENCY_STAFF),  # empty form: errors
+    ("agency_backoffice.household_detail", "GET"): operator_1_only(),
+    ("agency_backoffice.household_edit", "GET"): operator_1_only(),
+    ("agency_backoffice.household_edit", "POST"): operator_1_only(),  # empty form: errors
+    ("agency_backoffice.household_park", "POST"): operator_1_only("prefix:/agence/menages/"),
+    ("agency_backoffice.household_unpark", "POST"): operator_1_only("prefix:/agence/menages/"),
+    ("agency_backoffice.household_close", "POST"): operator_1_only("prefix:/agence/menages/"),
     ("capture.home", "GET"): only(Role.AGENCY_STAFF),
     ("metro.home", "GET"): only(Role.METRO),
     ("metro.dashboard", "GET"): only(Role.METRO),
@@ -228,6 +237,10 @@ class World:
             "capture.case_assign": {"case_id": r["case"]},
             "capture.case_document": {"case_id": r["case"], "document_id": r["document"]},
             "agency_backoffice.incident_detail": {"incident_id": r["incident"]},
+            **{
+                f"agency_backoffice.household_{name}": {"household_id": r["household"]}
+                for name in ("detail", "edit", "park", "unpark", "close", "export", "matches")
+            },
             "capture.case_assessment": {"case_id": r["case"]},
             "capture.case_agreement": {"case_id": r["case"]},
             "capture.agreement_document": {"agreement_id": r["agreement"]},
@@ -253,6 +266,7 @@ def world(app: Flask, make: Factory) -> World:
         unit, case, document, incident = make.captured_unit_with_incident(landlord_a, operator_1)
         agreement = make.agreement(case)
     campaign = make.campaign(operator_1, by=staff_op1)
+    household = make.household(operator_1)
     return World(
         records={
             "unit": unit.id,
@@ -261,6 +275,7 @@ def world(app: Flask, make: Factory) -> World:
             "incident": incident.id,
             "campaign": campaign.id,
             "agreement": agreement.id,
+            "household": household.id,
         },
         actors={
             "anonymous": None,

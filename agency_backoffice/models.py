@@ -1,1 +1,0 @@
-"""Back-office tables (households, leases, ledger) arrive with their capabilities."""

@@ -1,0 +1,1 @@
+"""Back-office writes: add and flush, write the audit entry, never commit."""

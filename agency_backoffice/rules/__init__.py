@@ -1,0 +1,1 @@
+"""Pure rules of the back office: composition, constraints, scores, assignment, proposal steps."""
