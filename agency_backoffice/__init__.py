@@ -12,6 +12,16 @@ guard_blueprint(bp, Role.AGENCY_STAFF)
 
 
 def init_app(app: Flask) -> None:
-    from agency_backoffice import household_views, incident_views, views  # noqa: F401
+    from agency_backoffice import (  # noqa: F401
+        api,
+        gdpr,
+        gdpr_views,
+        household_views,
+        import_views,
+        incident_views,
+        views,
+    )
 
     app.register_blueprint(bp)
+    api.init_api(app)
+    app.cli.add_command(gdpr.gdpr_group)

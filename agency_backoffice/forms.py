@@ -20,3 +20,25 @@ class IncidentAnswerForm(Form):
         choices=choices([(status.value, status.label) for status in IncidentStatus]),
         validators=[DataRequired("Choisissez un statut.")],
     )
+
+
+# --- upload of an SIAO-style export (appended: imports kept next to the form they serve) -------------------
+from flask_wtf.file import FileField, FileRequired, FileSize  # noqa: E402
+
+from agency_backoffice.rules.household_import import MAX_LINES  # noqa: E402
+from passerelle.formatting import number  # noqa: E402
+
+HOUSEHOLD_IMPORT_MAX_BYTES = 2 * 1024 * 1024  # far above MAX_LINES lines of referrals
+
+
+class HouseholdImportForm(Form):
+    file = FileField(
+        "Fichier CSV",
+        description=(
+            f"UTF-8, séparateur point-virgule ou virgule, une ligne par ménage, {number(MAX_LINES, 0)} lignes au plus."
+        ),
+        validators=[
+            FileRequired("Choisissez le fichier CSV à importer."),
+            FileSize(HOUSEHOLD_IMPORT_MAX_BYTES, message="Le fichier dépasse 2 Mo : découpez-le en plusieurs."),
+        ],
+    )

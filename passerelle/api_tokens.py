@@ -16,6 +16,7 @@ from passerelle.models import ApiToken, Organisation, User
 TOKEN_PREFIX = "pas_"  # noqa: S105 - a public marker, not a secret
 SCOPES = {
     "indicators:read": "Lire les indicateurs agrégés du territoire (métropole)",
+    "households:write": "Enregistrer les ménages orientés par le SIAO (opérateur)",
 }
 
 

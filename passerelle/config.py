@@ -75,6 +75,8 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         "RATELIMIT_HEADERS_ENABLED": True,
         "PUBLIC_API_RATE_LIMIT": env.get("PUBLIC_API_RATE_LIMIT", "60 per minute;1000 per day"),
         "CALLBACK_RATE_LIMIT": env.get("CALLBACK_RATE_LIMIT", "5 per hour;20 per day"),
+        # Closed household files are anonymised this many months after closing (`passerelle gdpr purge`).
+        "HOUSEHOLD_RETENTION_MONTHS": int(env.get("HOUSEHOLD_RETENTION_MONTHS", "24")),
         "BABEL_LOCALE": "fr_FR",
         "TIMEZONE": "Europe/Paris",
     }

@@ -194,6 +194,12 @@ EXPECTATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("agency_backoffice.household_park", "POST"): operator_1_only("prefix:/agence/menages/"),
     ("agency_backoffice.household_unpark", "POST"): operator_1_only("prefix:/agence/menages/"),
     ("agency_backoffice.household_close", "POST"): operator_1_only("prefix:/agence/menages/"),
+    ("agency_backoffice.households_import", "GET"): only(Role.AGENCY_STAFF),
+    ("agency_backoffice.households_import", "POST"): only(Role.AGENCY_STAFF),  # no file: errors
+    ("agency_backoffice.households_import_example", "GET"): only(Role.AGENCY_STAFF),
+    ("agency_backoffice.household_export", "GET"): operator_1_only(),
+    # Bearer token only, never a session: every visitor of the matrix gets 401.
+    ("agency_api.household_create", "POST"): everyone(401),
     ("capture.home", "GET"): only(Role.AGENCY_STAFF),
     ("metro.home", "GET"): only(Role.METRO),
     ("metro.dashboard", "GET"): only(Role.METRO),
