@@ -101,9 +101,10 @@ def decline_proposal(
     today: date,
 ) -> None:
     """End a proposal with a reason tagged household / owner / operator; optionally park the household."""
-    _move(session, proposal, ProposalStatus.DECLINED, by=by, today=today, note=note)
+    # Set before the move flushes: the database refuses a declined proposal without its reason.
     proposal.decline_reason = reason
     proposal.decline_note = (note or "").strip() or None
+    _move(session, proposal, ProposalStatus.DECLINED, by=by, today=today, note=note)
     if park_until is not None:
         try:
             park_household(session, proposal.household, until=park_until, reason=reason.label, by=by, today=today)
