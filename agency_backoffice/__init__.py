@@ -19,9 +19,14 @@ def init_app(app: Flask) -> None:
         household_views,
         import_views,
         incident_views,
+        matching_views,
+        proposal_views,
         views,
     )
+    from agency_backoffice.jobs import proposal_reminders
+    from passerelle.jobs import register_job
 
     app.register_blueprint(bp)
+    register_job(app, "proposal-reminders", "Relances des propositions de logement sans suite", proposal_reminders)
     api.init_api(app)
     app.cli.add_command(gdpr.gdpr_group)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from flask_wtf.file import FileField, FileRequired, FileSize
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from agency_backoffice.rules.household_import import MAX_LINES
 from capture.models import IncidentStatus
+from passerelle.formatting import number
 from passerelle.forms import Form, choices
 
 
@@ -22,11 +25,7 @@ class IncidentAnswerForm(Form):
     )
 
 
-# --- upload of an SIAO-style export (appended: imports kept next to the form they serve) -------------------
-from flask_wtf.file import FileField, FileRequired, FileSize  # noqa: E402
-
-from agency_backoffice.rules.household_import import MAX_LINES  # noqa: E402
-from passerelle.formatting import number  # noqa: E402
+# --- upload of an SIAO-style export -----------------------------------------------------------------------
 
 HOUSEHOLD_IMPORT_MAX_BYTES = 2 * 1024 * 1024  # far above MAX_LINES lines of referrals
 

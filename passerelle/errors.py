@@ -8,6 +8,8 @@ from flask import Flask, Response, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from passerelle.reference.queries import MissingParameter
+
 MESSAGES = {
     400: ("Requête invalide", "La demande n'a pas pu être comprise. Revenez en arrière et réessayez."),
     403: ("Accès refusé", "Votre compte ne permet pas d'accéder à cette page."),
@@ -32,6 +34,16 @@ def init_app(app: Flask) -> None:
             400,
             "Formulaire expiré",
             "Le formulaire a expiré ou n'a pas été envoyé depuis cette page. Rechargez la page et réessayez.",
+        )
+
+    @app.errorhandler(MissingParameter)
+    def _missing_parameter(error: MissingParameter):
+        app.logger.error("Paramètre de référence manquant : %s", error)
+        return _render(
+            503,
+            "Données de référence manquantes",
+            f"{error} L'administration de la plateforme doit importer les paramètres réglementaires "
+            "(passerelle import parameters).",
         )
 
     @app.errorhandler(HTTPException)

@@ -376,3 +376,15 @@ def _available_unit(self: Factory, operator: Organisation, **fields):  # type: i
 
 
 Factory.available_unit = _available_unit  # type: ignore[attr-defined]
+
+
+def _proposal(self: Factory, entry, household, *, by: User, **fields):  # type: ignore[no-untyped-def]
+    """A proposal of a stock unit to a household, as staff would make it (constraints assumed met)."""
+    from agency_backoffice.operations.proposals import propose_unit
+
+    return propose_unit(
+        self.session, entry, household, failures=[], score=None, snapshot={}, by=by, today=date.today(), **fields
+    )
+
+
+Factory.proposal = _proposal  # type: ignore[attr-defined]

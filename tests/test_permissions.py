@@ -198,6 +198,25 @@ EXPECTATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("agency_backoffice.households_import", "POST"): only(Role.AGENCY_STAFF),  # no file: errors
     ("agency_backoffice.households_import_example", "GET"): only(Role.AGENCY_STAFF),
     ("agency_backoffice.household_export", "GET"): operator_1_only(),
+    ("agency_backoffice.matching_stock", "GET"): only(Role.AGENCY_STAFF),
+    ("agency_backoffice.matching_unit", "GET"): operator_1_only(),
+    ("agency_backoffice.proposal_create", "POST"): operator_1_only("prefix:/agence/logements-disponibles/"),
+    ("agency_backoffice.household_matches", "GET"): operator_1_only(),
+    ("agency_backoffice.matching_global", "GET"): only(Role.AGENCY_STAFF),
+    ("agency_backoffice.matching_settings", "GET"): only(Role.AGENCY_STAFF),
+    # Empty form: every setting back to the reference value, then the page again.
+    ("agency_backoffice.matching_settings", "POST"): expect(
+        anonymous=LOGIN,
+        landlord=FORBIDDEN,
+        staff="redirect:/agence/reglages/rapprochement",
+        metro=FORBIDDEN,
+        admin=FORBIDDEN,
+    ),
+    ("agency_backoffice.proposals", "GET"): only(Role.AGENCY_STAFF),
+    ("agency_backoffice.proposal_detail", "GET"): operator_1_only(),
+    ("agency_backoffice.proposal_step", "POST"): operator_1_only(422),  # empty form
+    ("agency_backoffice.proposal_decline", "POST"): operator_1_only(422),  # no reason
+    ("agency_backoffice.proposal_withdraw", "POST"): operator_1_only("prefix:/agence/propositions/"),
     # Bearer token only, never a session: every visitor of the matrix gets 401.
     ("agency_api.household_create", "POST"): everyone(401),
     ("capture.home", "GET"): only(Role.AGENCY_STAFF),
@@ -243,6 +262,12 @@ class World:
             "capture.case_assign": {"case_id": r["case"]},
             "capture.case_document": {"case_id": r["case"], "document_id": r["document"]},
             "agency_backoffice.incident_detail": {"incident_id": r["incident"]},
+            "agency_backoffice.matching_unit": {"stock_entry_id": r["stock_entry"]},
+            "agency_backoffice.proposal_create": {"stock_entry_id": r["stock_entry"]},
+            **{
+                f"agency_backoffice.proposal_{name}": {"proposal_id": r["proposal"]}
+                for name in ("detail", "step", "decline", "withdraw")
+            },
             **{
                 f"agency_backoffice.household_{name}": {"household_id": r["household"]}
                 for name in ("detail", "edit", "park", "unpark", "close", "export", "matches")
@@ -261,7 +286,7 @@ class World:
 
 
 @pytest.fixture
-def world(app: Flask, make: Factory) -> World:
+def world(app: Flask, make: Factory, parameters: None) -> World:
     territory = make.territory(name="Territoire test")
     operator_1 = make.organisation(kind=OrganisationKind.AIS, territory=territory)
     operator_2 = make.organisation(kind=OrganisationKind.ASSOCIATION, territory=territory)
@@ -273,6 +298,8 @@ def world(app: Flask, make: Factory) -> World:
         agreement = make.agreement(case)
     campaign = make.campaign(operator_1, by=staff_op1)
     household = make.household(operator_1)
+    stock_entry = make.available_unit(operator_1)
+    proposal = make.proposal(make.available_unit(operator_1), make.household(operator_1), by=staff_op1)
     return World(
         records={
             "unit": unit.id,
@@ -282,6 +309,8 @@ def world(app: Flask, make: Factory) -> World:
             "campaign": campaign.id,
             "agreement": agreement.id,
             "household": household.id,
+            "stock_entry": stock_entry.id,
+            "proposal": proposal.id,
         },
         actors={
             "anonymous": None,

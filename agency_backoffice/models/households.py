@@ -129,7 +129,7 @@ class HouseholdMember(Base):
         """Age in whole years; without a birth month, the birthday is taken as passed at mid-year."""
         age = on.year - self.birth_year
         month = self.birth_month or 7
-        return age - 1 if on.month < month else age
+        return max(0, age - 1 if on.month < month else age)  # a baby born later this year counts as 0
 
 
 class HouseholdResource(Base):

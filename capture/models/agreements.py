@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -19,6 +19,9 @@ from capture.models.enums import (
 )
 from passerelle.db import Base, UTCDateTime, utcnow
 from passerelle.models import Organisation, User, str_enum
+
+if TYPE_CHECKING:
+    from capture.models.units import Unit
 
 
 class UnitAssessment(Base):
@@ -121,6 +124,7 @@ class StockEntry(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     agreement: Mapped[Agreement] = relationship()
+    unit: Mapped[Unit] = relationship()
 
 
 class AnahFollowUp(Base):
