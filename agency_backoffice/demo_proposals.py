@@ -18,15 +18,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agency_backoffice.demo_households import moment
-from agency_backoffice.models import DeclineReason, Household, HouseholdStatus, Need, Proposal, ProposalStatus
+from agency_backoffice.models import DeclineReason, Household, HouseholdStatus, Proposal, ProposalStatus
 from agency_backoffice.operations.proposals import (
     advance_proposal,
     decline_proposal,
     propose_unit,
     withdraw_proposal,
 )
+from agency_backoffice.queries.matching import rank_households
 from agency_backoffice.rules.proposals import InvalidStep, check_step
-from capture.models import IMLMode, StockEntry, StockStatus, Unit
+from capture.models import IMLMode, StockEntry, StockStatus
 from passerelle.demo import DemoContext
 from passerelle.models import Organisation, User
 
@@ -95,7 +96,6 @@ def seed_proposals(context: DemoContext, today: date, rng: random.Random, desks:
             .where(StockEntry.operator_id == operator.id, StockEntry.status == StockStatus.AVAILABLE)
             .order_by(StockEntry.id)
         ).all()
-        units = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_([e.unit_id for e in entries])))}
         busy: set[int] = set()  # households holding an open proposal
         open_entries: set[int] = set()  # stock entries holding one
         tried: set[tuple[int, int]] = set()
@@ -109,7 +109,7 @@ def seed_proposals(context: DemoContext, today: date, rng: random.Random, desks:
                 and h.referred_on <= start - timedelta(days=7)
                 and h.id not in busy
             ]
-            pair = _pair(rng, entries, units, candidates, script, open_entries, tried, start)
+            pair = _pair(session, rng, entries, candidates, script, open_entries, tried, start)
             if pair is None:
                 final = (script.steps or (S.PROPOSED,))[-1]
                 context.echo(f"Propositions ({operator.name}) : aucun logement disponible ne convient ({final.label}).")
@@ -157,68 +157,24 @@ def _playable(script: Script, mode: IMLMode) -> bool:
 
 
 def _pair(
+    session: Session,
     rng: random.Random,
     entries: Sequence[StockEntry],
-    units: dict[int, Unit],
     candidates: list[Household],
     script: Script,
     open_entries: set[int],
     tried: set[tuple[int, int]],
     on: date,
 ) -> tuple[StockEntry, Household, Decimal | None, dict[str, Any]] | None:
-    """A free unit the script can play on and the best-scored household it fits, or None."""
+    """A free unit the script can play on and the best-ranked household it fits (the engine's own ranking)."""
+    allowed = {household.id for household in candidates}
     for entry in rng.sample(list(entries), len(entries)):
         if entry.id in open_entries or not _playable(script, entry.mode):
             continue
-        best: tuple[StockEntry, Household, Decimal | None, dict[str, Any]] | None = None
-        for household in candidates:
-            if (household.id, entry.id) in tried:
-                continue
-            failures, score, snapshot = _evaluate(household, entry, units[entry.unit_id], on)
-            if not failures and (best is None or (score or 0) > (best[2] or 0)):
-                best = (entry, household, score, snapshot)
-        if best is not None:
-            return best
+        for candidate in rank_households(session, entry, on).ranked:
+            if candidate.household.id in allowed and (candidate.household.id, entry.id) not in tried:
+                assert candidate.score is not None
+                snapshot = dict(candidate.snap)
+                snapshot["benefit"] = None if candidate.benefit is None else str(candidate.benefit)
+                return entry, candidate.household, Decimal(str(round(candidate.score.total, 2))), snapshot
     return None
-
-
-# LEAD: replace with queries.matching.evaluate_pair (not written yet when the demo was): a simple stand-in.
-# In ``_pair``: ``evaluation = evaluate_pair(session, household, entry, on=on)`` (failures, score, snapshot).
-EFFORT_LIMIT = Decimal("0.40")
-
-
-def _evaluate(
-    household: Household, entry: StockEntry, unit: Unit, on: date
-) -> tuple[list[str], Decimal | None, dict[str, Any]]:
-    """Failures (French), score and snapshot of a household for a unit: size, cost ≤ 40 % of resources, access."""
-    persons = len(household.members)
-    resources = household.monthly_resources
-    cost = entry.rent + entry.charges
-    failures = []
-    if (unit.rooms or 0) < persons - 1:
-        failures.append(f"Logement trop petit : {unit.rooms} pièce(s) pour {persons} personnes.")
-    if resources <= 0 or cost > resources * EFFORT_LIMIT:
-        failures.append("Loyer et charges au-delà de 40 % des ressources du ménage.")
-    if Need.STEP_FREE.value in household.needs and not unit.step_free:
-        failures.append("Accès de plain-pied nécessaire.")
-    if Need.GROUND_FLOOR_OR_LIFT.value in household.needs and not (unit.floor == 0 or unit.has_lift):
-        failures.append("Rez-de-chaussée ou ascenseur nécessaire.")
-    if failures:
-        return failures, None, {}
-    effort = cost / resources
-    wished = not household.wished_communes or unit.commune_insee in household.wished_communes
-    score = (Decimal(50) + (25 if wished else 0) + 25 * (1 - effort / EFFORT_LIMIT)).quantize(Decimal("0.01"))
-    snapshot = {
-        "computed_on": on.isoformat(),
-        "persons": persons,
-        "rooms": unit.rooms,
-        "commune": unit.commune_insee,
-        "mode": entry.mode.value,
-        "rent": str(entry.rent),
-        "charges": str(entry.charges),
-        "monthly_resources": str(resources),
-        "effort_rate": str(effort.quantize(Decimal("0.001"))),
-        "wished_commune": wished,
-        "score": str(score),
-    }
-    return [], score, snapshot
