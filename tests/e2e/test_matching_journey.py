@@ -113,6 +113,11 @@ def test_matching_journey(page, live_app: Flask, tmp_path) -> None:  # type: ign
     expect(page.locator(".badge", has_text="Prêt pour le bail")).to_be_visible()
     screenshot(page, "matching-ready-for-lease")
 
+    # The global proposal compares the optimal set of pairs with one-by-one allocation.
+    page.goto("/agence/proposition-globale")
+    expect(page.get_by_text("Un logement après l'autre").first).to_be_visible()
+    screenshot(page, "matching-global")
+
     with Session(db.engine_for(live_app)) as session:
         proposals = session.scalars(
             select(Proposal).where(Proposal.stock_entry_id == entry_id).order_by(Proposal.id)
