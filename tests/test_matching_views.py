@@ -139,3 +139,51 @@ def test_missing_reference_parameters_get_a_french_503_not_a_500(client, make):
     response = client.get(f"/agence/logements-disponibles/{entry.id}")
     assert response.status_code == 503
     assert "Données de référence manquantes" in response.get_data(as_text=True)
+
+
+def test_global_proposal_beats_greedy_on_a_constructed_instance(client, make, parameters, session):
+    """Greedy gives the 2-room unit (free first) to the single adult, who outranks the couple there, and leaves
+    the studio empty; the global proposal houses both: the couple in the 2 rooms, the single adult in the studio."""
+    from datetime import timedelta
+
+    from agency_backoffice.models import PriorityFlag
+    from agency_backoffice.queries.matching import global_proposal
+
+    operator = make.organisation()
+    arras = make.commune(insee="62041", name="Arras")
+    today = date.today()
+    two_rooms = make.available_unit(
+        operator, commune=arras, rooms=2, surface_m2=Decimal("45"), available_on=today - timedelta(days=10)
+    )
+    studio = make.available_unit(operator, commune=arras, rooms=1, surface_m2=Decimal("30"), available_on=today)
+    single = make.household(operator, siao_reference="SIAO-DALO", priority_flags=frozenset({PriorityFlag.DALO}))
+    couple = make.household(
+        operator,
+        siao_reference="SIAO-COUPLE",
+        couple=True,
+        members=(
+            MemberInput(adult=True, birth_year=today.year - 45),
+            MemberInput(adult=True, birth_year=today.year - 44),
+        ),
+        resources=((ResourceKind.WAGES, Decimal("1500")),),
+    )
+    result = global_proposal(session, operator.id, today)
+    optimal = {row.entry.id: row.optimal.id if row.optimal else None for row in result.rows}
+    greedy = {row.entry.id: row.greedy.id if row.greedy else None for row in result.rows}
+    assert greedy == {two_rooms.id: single.id, studio.id: None}
+    assert optimal == {two_rooms.id: couple.id, studio.id: single.id}
+    assert result.extra_housed == 1 and result.difference > 0
+    # Totals from the pair scores the engine shows for each pair (the only other assignments house fewer).
+    from agency_backoffice.queries.matching import evaluate_pair
+
+    def score(entry, household):  # type: ignore[no-untyped-def]
+        evaluation = evaluate_pair(session, household, entry, on=today)
+        assert not evaluation.failures
+        return float(evaluation.score)
+
+    assert evaluate_pair(session, couple, studio, on=today).failures  # the couple cannot take the studio
+    assert result.optimal.total == pytest.approx(score(two_rooms, couple) + score(studio, single), abs=0.02)
+    assert result.greedy.total == pytest.approx(score(two_rooms, single), abs=0.02)
+    login_as(client, make.staff(operator))
+    page = client.get("/agence/proposition-globale").get_data(as_text=True)
+    assert "différent" in page.lower() and "SIAO-COUPLE" in page
