@@ -19,6 +19,7 @@ from agency_backoffice.operations.matching_settings import save_matching_setting
 from agency_backoffice.proposal_forms import ProposeForm
 from agency_backoffice.queries import matching, matching_data
 from agency_backoffice.queries.households import get_household_for_staff_or_404
+from agency_backoffice.queries.matching_global import global_proposal
 from agency_backoffice.rules import bulk
 from agency_backoffice.rules.parameters import InvalidSettings
 from capture.models import StockEntry, StockStatus
@@ -110,7 +111,7 @@ def household_matches(household_id: int):
 @bp.route("/proposition-globale")
 def matching_global():
     session, today = db.session, _today()
-    result = matching.global_proposal(session, current_user.organisation_id, today)
+    result = global_proposal(session, current_user.organisation_id, today)
     household_ops.audit_list_view(session, by=current_user, count=result.households)
     session.commit()
     return render_template("agency_backoffice/matching_global.html", result=result)

@@ -147,7 +147,7 @@ def test_global_proposal_beats_greedy_on_a_constructed_instance(client, make, pa
     from datetime import timedelta
 
     from agency_backoffice.models import PriorityFlag
-    from agency_backoffice.queries.matching import global_proposal
+    from agency_backoffice.queries.matching_global import global_proposal
 
     operator = make.organisation()
     arras = make.commune(insee="62041", name="Arras")
