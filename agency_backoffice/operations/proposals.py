@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from agency_backoffice.models import (
@@ -68,8 +69,14 @@ def propose_unit(
     proposal.events.append(
         ProposalEvent(from_status=None, to_status=ProposalStatus.PROPOSED.value, on=today, by_id=by.id)
     )
-    session.add(proposal)
-    session.flush()
+    try:
+        with session.begin_nested():  # the partial unique indexes decide between two staff proposing at once
+            session.add(proposal)
+            session.flush()
+    except IntegrityError as error:
+        raise ProposalError(
+            "Une autre proposition vient d'être enregistrée pour ce logement ou ce ménage : rechargez la page."
+        ) from error
     audit(
         session,
         actor=by,
