@@ -21,10 +21,9 @@ from agency_backoffice.demo_proposals import seed_proposals
 from agency_backoffice.household_input import HouseholdInput
 from agency_backoffice.models import Household, HouseholdMember, HouseholdResource, HouseholdStatus
 from agency_backoffice.operations.households import close_household, park_household, register_household
-from capture.demo_activity import _write
 from passerelle import demo_data
 from passerelle.audit import audit
-from passerelle.demo import DemoContext
+from passerelle.demo import DemoContext, bulk_insert, scale_done
 from passerelle.models import AuditEntry, Organisation, User
 
 SEED = "passerelle-demo-menages"
@@ -56,7 +55,7 @@ def seed(context: DemoContext) -> None:
             proposals=proposals,
         )
     if context.scale > 0:
-        done = _scale_done(context)
+        done = scale_done(context.session, context.territory, SCALE_MARKER, "households")
         if context.scale // 5 > done:
             _seed_volume(context, pool, context.scale // 5 - done, first_number=done + 1)
     context.session.flush()
@@ -124,17 +123,6 @@ def _operator(context: DemoContext, key: str) -> tuple[Organisation, User]:
 # --- volume: scale // 5 more households over five years, written in bulk -----------------------------------------
 
 
-def _scale_done(context: DemoContext) -> int:
-    details = context.session.scalars(
-        select(AuditEntry.details).where(
-            AuditEntry.action == SCALE_MARKER,
-            AuditEntry.object_type == "territory",
-            AuditEntry.object_id == str(context.territory.id),
-        )
-    ).all()
-    return sum(int(detail.get("households", 0)) for detail in details)
-
-
 def _seed_volume(context: DemoContext, pool: Pool, count: int, *, first_number: int) -> None:
     """Write ``count`` households (members, resources) with one statement per table and chunk."""
     session = context.session
@@ -168,7 +156,7 @@ def _seed_volume(context: DemoContext, pool: Pool, count: int, *, first_number: 
 def _insert(session: Session, drawn: list[tuple[int, HouseholdInput, Fate]]) -> None:
     session.flush()
     rows = [_row(operator_id, data, fate) for operator_id, data, fate in drawn]
-    ids = _write(session, Household, rows, ids=True)
+    ids = bulk_insert(session, Household, rows, ids=True)
     members, resources = [], []
     for household_id, (_operator_id, data, _fate) in zip(ids, drawn, strict=True):
         members += [
@@ -177,8 +165,8 @@ def _insert(session: Session, drawn: list[tuple[int, HouseholdInput, Fate]]) -> 
             for position, m in enumerate(data.members)
         ]  # fmt: skip
         resources += [{"household_id": household_id, "kind": k, "monthly_amount": a} for k, a in data.resources]
-    _write(session, HouseholdMember, members)
-    _write(session, HouseholdResource, resources)
+    bulk_insert(session, HouseholdMember, members)
+    bulk_insert(session, HouseholdResource, resources)
 
 
 def _row(operator_id: int, data: HouseholdInput, fate: Fate) -> dict[str, Any]:

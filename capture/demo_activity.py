@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from capture.models import (
@@ -46,8 +46,8 @@ from capture.operations.targets import set_targets
 from capture.rules.pipeline import LOST_REASONS
 from passerelle import demo_data
 from passerelle.audit import audit
-from passerelle.demo import DemoContext
-from passerelle.models import AuditEntry, Organisation, Territory, User
+from passerelle.demo import DemoContext, bulk_insert, scale_done
+from passerelle.models import Organisation, Territory, User
 from passerelle.reference.queries import parameter_at
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -170,7 +170,7 @@ def seed_activity(context: DemoContext) -> None:
         context.echo("Captation : une année d'activité (campagnes, dossiers, accords, objectifs)…")
         _seed_base_year(session, world, rng, base)
     if context.scale > 0:
-        done = _scale_done(session, context)
+        done = scale_done(session, context.territory, SCALE_MARKER, "cases")
         if context.scale > done:
             _seed_scale(session, world, random.Random(f"{SEED}-{done}"), context.scale - done)
     session.flush()
@@ -325,17 +325,6 @@ def _add_campaigns(session: Session, world: World, specs: Sequence[CampaignSpec]
 
 
 # --- volume: N more cases over five years ----------------------------------------------------------------------
-
-
-def _scale_done(session: Session, context: DemoContext) -> int:
-    details = session.scalars(
-        select(AuditEntry.details).where(
-            AuditEntry.action == SCALE_MARKER,
-            AuditEntry.object_type == "territory",
-            AuditEntry.object_id == str(context.territory.id),
-        )
-    ).all()
-    return sum(int(detail.get("cases", 0)) for detail in details)
 
 
 def _seed_scale(session: Session, world: World, rng: random.Random, count: int) -> None:
@@ -602,43 +591,21 @@ def _agreement(
 # --- bulk writing ------------------------------------------------------------------------------------------------
 
 
-def _write(session: Session, model: Any, rows: list[dict[str, Any]], *, ids: bool = False) -> list[int]:
-    """Insert rows in one executemany; with ``ids``, number them after the table's highest id and return them.
-
-    Numbering here rather than asking the database back for each id (RETURNING) keeps 50,000 cases to a few
-    statements; PostgreSQL's sequence is then moved past the ids used.
-    """
-    if not rows:
-        return []
-    new_ids: list[int] = []
-    if ids:
-        first = (session.scalar(select(func.max(model.id))) or 0) + 1
-        new_ids = list(range(first, first + len(rows)))
-        for row_id, row in zip(new_ids, rows, strict=True):
-            row["id"] = row_id
-    session.execute(insert(model.__table__), rows)
-    if ids and session.get_bind().dialect.name == "postgresql":
-        table = model.__tablename__  # one of our own tables, never user input
-        sql = f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"  # noqa: S608
-        session.execute(text(sql))
-    return new_ids
-
-
 def _insert(session: Session, plans: list[CasePlan]) -> None:
     """Write the planned cases and everything they carry, one statement per table."""
     session.flush()
-    landlord_ids = iter(_write(session, Landlord, [p.landlord for p in plans if p.landlord is not None], ids=True))
+    landlord_ids = iter(bulk_insert(session, Landlord, [p.landlord for p in plans if p.landlord is not None], ids=True))
     for plan in plans:
         if plan.landlord is not None and plan.unit is not None:
             landlord_id = next(landlord_ids)
             plan.unit["landlord_id"] = plan.case["landlord_id"] = landlord_id
             if plan.agreement is not None:
                 plan.agreement["landlord_id"] = landlord_id
-    unit_ids = iter(_write(session, Unit, [p.unit for p in plans if p.unit is not None], ids=True))
+    unit_ids = iter(bulk_insert(session, Unit, [p.unit for p in plans if p.unit is not None], ids=True))
     for plan in plans:
         if plan.unit is not None:
             plan.case["unit_id"] = next(unit_ids)
-    case_ids = _write(session, CaptureCase, [p.case for p in plans], ids=True)
+    case_ids = bulk_insert(session, CaptureCase, [p.case for p in plans], ids=True)
     changes, activities, agreements = [], [], []
     for case_id, plan in zip(case_ids, plans, strict=True):
         owner = plan.case["owner_id"]
@@ -653,10 +620,10 @@ def _insert(session: Session, plans: list[CasePlan]) -> None:
         ]  # fmt: skip
         if plan.agreement is not None:
             agreements.append({**plan.agreement, "case_id": case_id, "unit_id": plan.case["unit_id"]})
-    _write(session, CaptureStageChange, changes)
-    _write(session, CaptureActivity, activities)
-    agreement_ids = _write(session, Agreement, agreements, ids=True)
-    _write(
+    bulk_insert(session, CaptureStageChange, changes)
+    bulk_insert(session, CaptureActivity, activities)
+    agreement_ids = bulk_insert(session, Agreement, agreements, ids=True)
+    bulk_insert(
         session,
         StockEntry,
         [
