@@ -26,6 +26,7 @@ from agency_backoffice.rules.scoring import Score, score_pair
 from capture.models import ConventionLevel, StockEntry
 from passerelle.formatting import short_date
 from passerelle.models import Parameter
+from passerelle.reference.ceiling_areas import ceiling_areas, is_ile_de_france
 from passerelle.reference.queries import MissingParameter, convert
 
 
@@ -107,8 +108,14 @@ def stock_facts(session: Session, entries: list[StockEntry], on: date) -> Stock:
         ceiling, entry_notices = None, []
         if entry.level is not ConventionLevel.NONE and entry.level in grids and unit.commune is not None:
             grid = grids[entry.level]
-            area = data.ceiling_area(grid, unit.commune.departement, zones.get(unit.commune.insee))
-            table = tables.get((grid, area)) if area else None
+            areas = ceiling_areas(
+                grid,
+                insee=unit.commune.insee,
+                zone_abc=zones.get(unit.commune.insee),
+                ile_de_france=is_ile_de_france(unit.commune.departement, unit.commune.region),
+            )
+            # Two possible areas (Île-de-France outside Paris): unknown, a notice rather than a guess.
+            table = tables.get((grid, areas[0])) if len(areas) == 1 else None
             if table is not None:
                 ceiling = CeilingGrid(grid=grid, area=table.area, year=table.year, amounts=table.amounts)
                 if table.year < on.year:

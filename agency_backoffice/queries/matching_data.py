@@ -22,16 +22,6 @@ from capture.models import ConventionLevel, StockEntry, StockStatus, Unit
 from passerelle.models import CommuneZone, IncomeCeiling
 from passerelle.reference.queries import parameters_at
 
-ILE_DE_FRANCE = {"75", "77", "78", "91", "92", "93", "94", "95"}
-INTERMEDIATE_AREAS = {
-    "Abis": "zone_Abis",
-    "A bis": "zone_Abis",
-    "A": "zone_A",
-    "B1": "zone_B1",
-    "B2": "zone_B2_C",
-    "C": "zone_B2_C",
-}
-
 
 def available_entries(session: Session, operator_id: int, *, ids: set[int] | None = None) -> list[StockEntry]:
     query = (
@@ -86,18 +76,6 @@ class CeilingTable:
     year: int
     amounts: dict[str, Decimal | None]
     requested_year: int
-
-
-def ceiling_area(grid: str, departement: str, zone_abc: str | None) -> str | None:
-    """The area of a ceiling grid a commune falls in; None when the reference data cannot tell."""
-    if grid == "INTERMEDIAIRE":
-        return INTERMEDIATE_AREAS.get(zone_abc or "")
-    if departement == "75":
-        return "paris_adjacent"
-    if departement in ILE_DE_FRANCE:
-        # Whether the commune borders Paris is not in the reference data.
-        return None
-    return "other_regions"
 
 
 def level_grids(session: Session, on: date) -> dict[ConventionLevel, str]:

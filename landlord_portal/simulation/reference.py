@@ -22,9 +22,9 @@ from passerelle.models import (
     RentReference,
     territory_communes,
 )
+from passerelle.reference.ceiling_areas import ceiling_areas, is_ile_de_france
 from passerelle.reference.queries import MissingParameter, convert
 
-ILE_DE_FRANCE = {"75", "77", "78", "91", "92", "93", "94", "95"}
 # Carte des loyers: the level its estimate was made at (TYPPRED), for a landlord.
 PREDICTION_SCOPES = {
     "commune": "propre à la commune",
@@ -158,31 +158,9 @@ def commune_facts(session: Session, insee: str, on: date) -> rules.CommuneFacts 
         rent_map_m2=rent.rent_m2 if rent is not None else None,
         rent_map_source=source,
         rent_map_label=label,
-        ile_de_france=row.region == "11" or row.departement in ILE_DE_FRANCE,
+        ile_de_france=is_ile_de_france(row.departement, row.region),
         overseas=row.departement.startswith("97"),
     )
-
-
-# Areas of the income ceiling grids (passerelle.reference.importers.ceilings.CEILING_AREAS).
-INTERMEDIATE_AREAS = {
-    "A bis": "zone_Abis",
-    "A": "zone_A",
-    "B1": "zone_B1",
-    "B2": "zone_B2_C",
-    "C": "zone_B2_C",
-}
-
-
-def _ceiling_areas(grid: str, commune: rules.CommuneFacts) -> tuple[str, ...]:
-    if grid == "INTERMEDIAIRE":
-        area = INTERMEDIATE_AREAS.get(commune.zone_abc or "")
-        return (area,) if area else ()
-    if commune.insee.startswith("75"):
-        return ("paris_adjacent",)
-    if commune.ile_de_france:
-        # Whether the commune borders Paris is not in the reference data: both areas, used when they agree.
-        return ("paris_adjacent", "idf_other")
-    return ("other_regions",)
 
 
 def income_ceilings_for(
@@ -211,7 +189,7 @@ def income_ceilings_for(
     offset = int(params.income_year_offset.value)
     result = {}
     for level, grid in grids.items():
-        areas = _ceiling_areas(grid, commune)
+        areas = ceiling_areas(grid, insee=commune.insee, zone_abc=commune.zone_abc, ile_de_france=commune.ile_de_france)
         amount, source = known(grid, on.year, areas)
         latest_year, latest_amount = None, None
         if amount is None:
