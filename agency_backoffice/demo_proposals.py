@@ -174,7 +174,6 @@ def _pair(
         for candidate in rank_households(session, entry, on).ranked:
             if candidate.household.id in allowed and (candidate.household.id, entry.id) not in tried:
                 assert candidate.score is not None
-                snapshot = dict(candidate.snap)
-                snapshot["benefit"] = None if candidate.benefit is None else str(candidate.benefit)
-                return entry, candidate.household, Decimal(str(round(candidate.score.total, 2))), snapshot
+                score = Decimal(str(round(candidate.score.total, 2)))
+                return entry, candidate.household, score, candidate.snapshot
     return None

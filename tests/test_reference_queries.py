@@ -36,3 +36,26 @@ def test_resolve_by_code_name_and_department(session: Session, make: Factory) ->
     assert ambiguous.commune is None and len(ambiguous.candidates) == 2
     assert resolve_commune(session, "Sainte-Colombe (05)").commune.insee == "05001"
     assert resolve_commune(session, "Nulle-Part").commune is None
+
+
+def test_parameter_rows_at_picks_the_period_in_force(session: Session) -> None:
+    from datetime import date
+
+    from passerelle.models import Parameter
+    from passerelle.reference.queries import parameter_rows_at
+
+    common = {"kind": "integer", "unit": "points", "label": "Essai", "source": "test", "verified": False}
+    session.add_all(
+        [
+            Parameter(key="essai.a", valid_from=date(2020, 1, 1), valid_to=date(2025, 12, 31), value="1", **common),
+            Parameter(key="essai.a", valid_from=date(2026, 1, 1), value="2", **common),
+            Parameter(key="essai.b", valid_from=date(2027, 1, 1), value="3", **common),
+        ]
+    )
+    session.flush()
+    assert {k: r.value for k, r in parameter_rows_at(session, ["essai.a", "essai.b"], date(2025, 6, 1)).items()} == {
+        "essai.a": "1"
+    }
+    assert {k: r.value for k, r in parameter_rows_at(session, ["essai.a", "essai.b"], date(2026, 6, 1)).items()} == {
+        "essai.a": "2"
+    }

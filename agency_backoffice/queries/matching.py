@@ -12,7 +12,6 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from agency_backoffice.models import Household, Need, PriorityFlag, Proposal
@@ -22,27 +21,18 @@ from agency_backoffice.rules.composition import Member
 from agency_backoffice.rules.constraints import assess_pair
 from agency_backoffice.rules.facts import CeilingGrid, HouseholdFacts, UnitFacts
 from agency_backoffice.rules.parameters import OPERATOR_SETTINGS, PARAMETER_KEYS, MatchingParameters
-from agency_backoffice.rules.scoring import Score, score_pair
+from agency_backoffice.rules.scoring import Score, net_cost, score_pair
 from capture.models import ConventionLevel, StockEntry
 from passerelle.formatting import short_date
 from passerelle.models import Parameter
 from passerelle.reference.ceiling_areas import ceiling_areas, is_ile_de_france
-from passerelle.reference.queries import MissingParameter, convert
+from passerelle.reference.queries import MissingParameter, convert, parameter_rows_at
 
 
 def matching_parameters(session: Session, operator_id: int, on: date) -> MatchingParameters:
     """The reference values at the date, with the operator's own settings over them."""
-    keys = list(PARAMETER_KEYS.values())
-    rows = session.scalars(
-        select(Parameter)
-        .where(
-            Parameter.key.in_(keys),
-            Parameter.valid_from <= on,
-            or_(Parameter.valid_to.is_(None), Parameter.valid_to >= on),
-        )
-        .order_by(Parameter.valid_from)
-    ).all()
-    values: dict[str, object] = {row.key: convert(row.kind, row.value) for row in rows}  # the latest period wins
+    rows = parameter_rows_at(session, PARAMETER_KEYS.values(), on)
+    values: dict[str, object] = {key: convert(row.kind, row.value) for key, row in rows.items()}
     overrides = data.operator_settings(session, operator_id)
     values.update({key: value for key, value in overrides.items() if key in OPERATOR_SETTINGS})
     try:
@@ -53,16 +43,7 @@ def matching_parameters(session: Session, operator_id: int, on: date) -> Matchin
 
 def reference_settings(session: Session, on: date) -> dict[str, Parameter]:
     """The reference rows of the settings an operator may override, at a date, in the rules' order."""
-    rows = session.scalars(
-        select(Parameter)
-        .where(
-            Parameter.key.in_(OPERATOR_SETTINGS),
-            Parameter.valid_from <= on,
-            or_(Parameter.valid_to.is_(None), Parameter.valid_to >= on),
-        )
-        .order_by(Parameter.valid_from)
-    ).all()
-    latest = {row.key: row for row in rows}
+    latest = parameter_rows_at(session, OPERATOR_SETTINGS, on)
     return {key: latest[key] for key in OPERATOR_SETTINGS if key in latest}
 
 
@@ -168,19 +149,22 @@ class Candidate:
     effort: Decimal | None = None
     score: Score | None = None
     composition: str = ""
-    snap: dict[str, Any] = field(default_factory=dict)
+    snapshot: dict[str, Any] = field(default_factory=dict)  # JSON-ready: what a proposal keeps
 
     @property
     def eligible(self) -> bool:
         return not self.failures
+
+    @property
+    def snap(self) -> dict[str, Any]:
+        return snapshot_for_display(self.snapshot)
 
 
 def _effort(unit: UnitFacts, household: Household, benefit: Decimal | None) -> Decimal | None:
     resources = household.monthly_resources
     if resources <= 0:
         return None
-    net = max(unit.rent + unit.charges - (benefit or Decimal(0)), Decimal(0))
-    return (net / resources).quantize(Decimal("0.001"), ROUND_HALF_UP)
+    return (net_cost(unit, benefit) / resources).quantize(Decimal("0.001"), ROUND_HALF_UP)
 
 
 def _snapshot(candidate: Candidate, unit: UnitFacts, on: date) -> dict[str, Any]:
@@ -232,8 +216,11 @@ def _candidates(
 ) -> list[Candidate]:
     """Check every pair, estimate housing benefit for the eligible ones in one batch, then score them."""
     result = []
+    facts: dict[int, HouseholdFacts] = {}
     for household, entry, unit, unit_notices in pairs:
-        check = assess_pair(household_facts(household, on), unit, on, params)
+        if household.id not in facts:
+            facts[household.id] = household_facts(household, on)
+        check = assess_pair(facts[household.id], unit, on, params)
         failures = [f.message for f in check.failures]
         busy = open_by_household.get(household.id)
         if busy is not None and busy.stock_entry_id != entry.id:
@@ -258,9 +245,8 @@ def _candidates(
         unit = facts_by_entry[c.entry.id]
         c.benefit = benefits.get((c.household.id, c.entry.unit_id))
         c.effort = _effort(unit, c.household, c.benefit)
-        c.score = score_pair(household_facts(c.household, on), unit, c.benefit, on, params)
-        c.snap = _snapshot(c, unit, on)
-        c.snap["benefit"] = c.benefit
+        c.score = score_pair(facts[c.household.id], unit, c.benefit, on, params)
+        c.snapshot = _snapshot(c, unit, on)
     return result
 
 
@@ -348,10 +334,7 @@ def evaluate_pair(session: Session, household: Household, entry: StockEntry, *, 
     )
     if candidate.score is None:
         return Evaluation(candidate.failures, None, {})
-    snapshot = dict(candidate.snap)
-    snapshot["benefit"] = None if candidate.benefit is None else str(candidate.benefit)
-    score = Decimal(str(round(candidate.score.total, 2)))
-    return Evaluation([], score, snapshot)
+    return Evaluation([], Decimal(str(round(candidate.score.total, 2))), candidate.snapshot)
 
 
 def snapshot_for_display(snapshot: dict[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -68,6 +69,20 @@ def parameter_at(session: Session, key: str, on: date) -> ParameterValue:
         source=row.source,
         verified=row.verified,
     )
+
+
+def parameter_rows_at(session: Session, keys: Iterable[str], on: date) -> dict[str, Parameter]:
+    """The row of each parameter valid on a date, in one query (keys without a valid period are left out)."""
+    rows = session.scalars(
+        select(Parameter)
+        .where(
+            Parameter.key.in_(list(keys)),
+            Parameter.valid_from <= on,
+            or_(Parameter.valid_to.is_(None), Parameter.valid_to >= on),
+        )
+        .order_by(Parameter.valid_from)
+    ).all()
+    return {row.key: row for row in rows}  # the latest period wins
 
 
 def parameters_at(session: Session, prefix: str, on: date) -> dict[str, ParameterValue]:
