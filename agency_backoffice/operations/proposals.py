@@ -50,9 +50,11 @@ def propose_unit(
         raise ProposalError("Ce ménage n'est pas en attente de logement.")
     if failures:
         raise ProposalError("Proposition impossible : " + " ".join(failures))
-    for column, label in ((Proposal.stock_entry_id, "ce logement"), (Proposal.household_id, "ce ménage")):
-        value = stock_entry.id if column is Proposal.stock_entry_id else household.id
-        busy = session.scalar(select(Proposal.id).where(column == value, Proposal.status.in_(OPEN_PROPOSAL_STATUSES)))
+    for same, label in (
+        (Proposal.stock_entry_id == stock_entry.id, "ce logement"),
+        (Proposal.household_id == household.id, "ce ménage"),
+    ):
+        busy = session.scalar(select(Proposal.id).where(same, Proposal.status.in_(OPEN_PROPOSAL_STATUSES)))
         if busy is not None:
             raise ProposalError(f"Une proposition est déjà en cours pour {label} (proposition n° {busy}).")
     proposal = Proposal(
