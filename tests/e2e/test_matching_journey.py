@@ -72,6 +72,16 @@ def test_matching_journey(page, live_app: Flask, tmp_path) -> None:  # type: ign
     page.get_by_role("button", name="Importer").click()
     expect(page.get_by_text("2 ménage(s) enregistré(s)", exact=False)).to_be_visible()
 
+    # The imported file, as staff see it; a bad referral typed by hand is refused in French.
+    page.get_by_role("link", name="E2E-0001").click()
+    expect(page.get_by_role("heading", name=re.compile("Ménage E2E-0001"))).to_be_visible()
+    screenshot(page, "household-file")
+    page.goto("/agence/menages/nouveau")
+    page.get_by_role("button", name="Enregistrer l'orientation").click()
+    expect(page.get_by_role("heading", name="Le formulaire contient des erreurs")).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("Référence SIAO")).first).to_be_visible()
+    screenshot(page, "household-form-errors")
+
     # 2. Open an available unit from the stock list.
     entry_id, address = _free_unit(live_app)
     page.goto("/agence/logements-disponibles")
