@@ -43,6 +43,7 @@ FONT, FONT_BOLD, FONT_ITALIC = "AgreementVera", "AgreementVera-Bold", "Agreement
 BLUE = colors.HexColor("#000091")
 GREY = colors.HexColor("#3a3a3a")
 MARGIN = 2 * cm
+COPIES_IN_WORDS = ("un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix")
 
 
 # --- input parts shared by the documents ----------------------------------------------------------------------
@@ -140,6 +141,7 @@ class Story:
     def __init__(self) -> None:
         self.style = styles()
         self.items: list[Flowable] = []
+        self.article_count = 0  # for numbered_article
 
     def para(self, text: str, style: str = "body", *, markup: bool = False) -> None:
         self.items.append(Paragraph(text if markup else pdf_text(text), self.style[style]))
@@ -148,6 +150,11 @@ class Story:
         # Keep a title with at least the start of its text.
         self.items.append(CondPageBreak(3 * cm))
         self.para(f"Article {number} — {title}", "article")
+
+    def numbered_article(self, title: str) -> None:
+        """The next article: numbers follow each other when optional articles come and go."""
+        self.article_count += 1
+        self.article(self.article_count, title)
 
     def bullets(self, lines: Iterable[str]) -> None:
         self.items.append(
@@ -271,6 +278,69 @@ class Story:
             block += [Spacer(1, 0.25 * cm), Paragraph(pdf_text(text + "."), self.style["small"])]
         self.items.append(KeepTogether(block))
 
+    def parties_many(self, entries: Sequence[tuple[str, Party, str]]) -> None:
+        """« Entre les soussignés » with any number of parties: (role, party, « ci-après » alias) each."""
+        self.para("Entre les soussignés :", "strong")
+        for role, party, alias in entries:
+            details = [party.status, party.identifier, ", ".join(party.address_lines) or None]
+            if party.represented_by:
+                details.append(f"représenté(e) par {party.represented_by}")
+            lines = [f"<b>{pdf_text(role)}</b> — {pdf_text(party.name)}"]
+            lines += [pdf_text(detail) for detail in details if detail]
+            lines.append(f"ci-après {pdf_text(f'« {alias} »')}")
+            self.para("<br/>".join(lines), "party", markup=True)
+        self.para("Il a été convenu ce qui suit.")
+
+    def signatures_many(
+        self,
+        *,
+        place: str,
+        signed_on: date | None,
+        boxes: Sequence[tuple[str, str]],
+        copies: int | None,
+        caption: str = "« Lu et approuvé », date et signature :",
+        note: str | None = None,
+    ) -> None:
+        """« Fait à …, le … » (blank until signed), one box per signatory, three a row, then an optional note.
+
+        ``copies`` writes « en N exemplaires originaux » (None for a one-sided attestation); a single box sits
+        on the right half of the page.
+        """
+        on = date_in_words(signed_on) if signed_on is not None else "____________________"
+        made = f"Fait à {place}, le {on}"
+        if copies is not None:
+            copies_text = "exemplaires originaux" if copies > 1 else "exemplaire original"
+            made += f", en {COPIES_IN_WORDS[copies - 1]} {copies_text}"
+        block: list[Flowable] = [
+            Spacer(1, 0.4 * cm),
+            Paragraph(pdf_text(made + "."), self.style["body"]),
+            Spacer(1, 0.2 * cm),
+        ]
+        per_row = min(3, len(boxes))
+        cells: list[Any] = [
+            [
+                Paragraph(f"<b>{pdf_text(role)}</b><br/>{pdf_text(name)}", self.style["body"]),
+                Paragraph(pdf_text(caption), self.style["small"]),
+                Spacer(1, 2.2 * cm),
+            ]
+            for role, name in boxes
+        ]
+        rows = [cells[start : start + per_row] for start in range(0, len(cells), per_row)]
+        rows[-1] += [""] * (per_row - len(rows[-1]))
+        commands: list[Any] = [("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 6)]
+        commands += [
+            ("BOX", (i % per_row, i // per_row), (i % per_row, i // per_row), 0.6, GREY) for i in range(len(boxes))
+        ]
+        if len(boxes) == 1:
+            table = Table(rows, colWidths=[8.5 * cm], hAlign="RIGHT")
+        else:
+            table = Table(rows, colWidths=[None] * per_row)
+        table.setStyle(TableStyle(commands))
+        block.append(table)
+        if note:
+            block += [Spacer(1, 0.25 * cm), Paragraph(pdf_text(note), self.style["small"])]
+        self.items.append(KeepTogether(block))
+
 
 # --- the document -------------------------------------------------------------------------------------------
 
@@ -311,6 +381,17 @@ def _numbered_canvas(footer: str, initials: str, issued_on: date) -> type[Canvas
             self.restoreState()
 
     return NumberedCanvas
+
+
+def fit_footer(text: str) -> str:
+    """Shorten a footer with « … » so that it never runs into « page X / N » (drawn on one line, 7.5 pt)."""
+    _register_fonts()
+    room = A4[0] - 2 * MARGIN - 2.5 * cm
+    if pdfmetrics.stringWidth(text, FONT, 7.5) <= room:
+        return text
+    while text and pdfmetrics.stringWidth(text + "…", FONT, 7.5) > room:
+        text = text[:-1]
+    return text.rstrip() + "…"
 
 
 def render(story: Story, *, title: str, footer: str, initials: str, issued_on: date, author: str) -> bytes:

@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
         api,
         declaration_views,
         incident_views,
+        lease_views,
         public_views,
         simulator_views,
         views,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from agency_backoffice.queries.leases import landlord_documents
 from capture import operations as capture_ops
 from capture import queries as capture_queries
 from capture.models import LandlordKind
@@ -23,6 +24,7 @@ def home():
     cases = {unit.id: capture_queries.case_for_unit(session, unit) for unit in units}
     incidents = capture_queries.landlord_incidents(session, landlord) if landlord else []
     agreements = landlord_agreements(session, current_user)
+    leases = landlord_documents(session, current_user)
     return render_template(
         "landlord_portal/home.html",
         landlord=landlord,
@@ -30,6 +32,7 @@ def home():
         cases=cases,
         incidents=incidents,
         agreements=agreements,
+        leases=leases,
     )
 
 

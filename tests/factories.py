@@ -388,3 +388,99 @@ def _proposal(self: Factory, entry, household, *, by: User, **fields):  # type: 
 
 
 Factory.proposal = _proposal  # type: ignore[attr-defined]
+
+
+def _ready_proposal(self: Factory, operator: Organisation, *, by: User, household=None, **unit_fields):  # type: ignore[no-untyped-def]
+    """A proposal of a new stock unit to a household, taken through every step to « ready for lease »."""
+    from agency_backoffice.models import ProposalStatus as S
+    from agency_backoffice.operations.proposals import advance_proposal
+    from agency_backoffice.rules.proposals import next_steps
+
+    entry = self.available_unit(operator, **unit_fields)
+    household = household or self.household(operator, by=by)
+    proposal = self.proposal(entry, household, by=by)
+    while proposal.status is not S.READY_FOR_LEASE:
+        (step,) = next_steps(proposal.status, entry.mode)[-1:]
+        advance_proposal(self.session, proposal, step, by=by, today=date.today())
+    return proposal
+
+
+Factory.ready_proposal = _ready_proposal  # type: ignore[attr-defined]
+
+
+def _irl(self: Factory, year: int = 2025, quarter: int = 3, value: str = "145.77"):  # type: ignore[no-untyped-def]
+    """An IRL index (INSEE, 3rd quarter 2025 by default), published before today."""
+    from decimal import Decimal
+
+    from sqlalchemy import select
+
+    from passerelle.models import IrlIndex
+
+    existing = self.session.scalar(select(IrlIndex).where(IrlIndex.year == year, IrlIndex.quarter == quarter))
+    if existing is not None:
+        return existing
+    index = IrlIndex(
+        year=year, quarter=quarter, value=Decimal(value), published_on=date(year, 10, 15), source="INSEE (essai)"
+    )
+    self.session.add(index)
+    self.session.flush()
+    return index
+
+
+Factory.irl = _irl  # type: ignore[attr-defined]
+
+
+def _lease(self: Factory, operator: Organisation, *, by: User, status: str = "active", **fields):  # type: ignore[no-untyped-def]
+    """A lease drafted from a ready proposal (needs the parameters and an app context), then signed and started.
+
+    ``fields`` go to the unit (``mode``, ``level``, ``rent``…); ``tenants``, ``deposit``, ``starts_on`` to the lease.
+    """
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from agency_backoffice.models import ChargesMethod, LeaseSignatureMethod
+    from agency_backoffice.operations import leases as ops
+    from capture.models import ConventionLevel
+
+    self.irl()
+    today = date.today()
+    starts_on = fields.pop("starts_on", today - timedelta(days=30))
+    deposit = fields.pop("deposit", None)
+    tenants = fields.pop("tenants", ("Awa Diallo",))
+    fields.setdefault("level", ConventionLevel.NONE)
+    fields.setdefault("available_on", starts_on)
+    fields.setdefault("surface_m2", Decimal("40"))
+    proposal = self.ready_proposal(operator, by=by, household=fields.pop("household", None), **fields)
+    entry = proposal.stock_entry
+    lease = ops.draft_lease(
+        self.session,
+        proposal,
+        ops.LeaseInput(
+            tenants=tenants,
+            rent=entry.rent,
+            charges=entry.charges,
+            charges_method=ChargesMethod.PROVISION,
+            deposit=entry.rent if deposit is None else deposit,
+            payment_day=5,
+            starts_on=starts_on,
+            duration_months=36 if entry.mode.value == "mandate" else 12,
+        ),
+        by=by,
+        today=min(today, starts_on),
+    )
+    if status in ("signed", "active"):
+        ops.sign_lease(
+            self.session,
+            lease,
+            signed_on=min(today, starts_on),
+            signatories="Awa Diallo ; pour l'opérateur, Lou Martin",
+            method=LeaseSignatureMethod.PAPER,
+            by=by,
+            today=today,
+        )
+    if status == "active":
+        ops.activate_lease(self.session, lease, on=starts_on, by=by, today=today)
+    return lease
+
+
+Factory.lease = _lease  # type: ignore[attr-defined]

@@ -13,6 +13,8 @@ import pytest
 from flask import Flask, url_for
 from flask.testing import FlaskClient
 
+from agency_backoffice.models import LeaseDocumentKind
+from capture.models import IMLMode
 from passerelle.models import OrganisationKind, Role, User
 from passerelle.security import ROLE_HOME
 from tests.conftest import login_as
@@ -173,6 +175,7 @@ EXPECTATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("landlord_portal.agreement_accept", "GET"): landlord_a_only(),
     ("landlord_portal.agreement_accept", "POST"): landlord_a_only(422),
     ("landlord_portal.agreement_document", "GET"): landlord_a_only(),
+    ("landlord_portal.lease_document", "GET"): landlord_a_only(),
     ("capture.campaigns", "GET"): only(Role.AGENCY_STAFF),
     ("capture.campaign_new", "GET"): only(Role.AGENCY_STAFF),
     ("capture.campaign_new", "POST"): only(Role.AGENCY_STAFF),  # empty form: errors
@@ -278,6 +281,7 @@ class World:
             "capture.agreement_sign": {"agreement_id": r["agreement"]},
             "landlord_portal.agreement_accept": {"agreement_id": r["agreement"]},
             "landlord_portal.agreement_document": {"agreement_id": r["agreement"]},
+            "landlord_portal.lease_document": {"document_id": r["lease_document"]},
             "capture.campaign_detail": {"campaign_id": r["campaign"]},
             "capture.campaign_import": {"campaign_id": r["campaign"]},
             "capture.campaign_letters": {"campaign_id": r["campaign"]},
@@ -296,6 +300,9 @@ def world(app: Flask, make: Factory, parameters: None) -> World:
     with app.app_context():
         unit, case, document, incident = make.captured_unit_with_incident(landlord_a, operator_1)
         agreement = make.agreement(case)
+        # A running lease under mandate on another unit of landlord A, with its documents.
+        lease = make.lease(operator_1, by=staff_op1, mode=IMLMode.MANDATE, landlord=unit.landlord)
+    lease_document = next(d for d in lease.documents if d.kind is LeaseDocumentKind.LEASE)
     campaign = make.campaign(operator_1, by=staff_op1)
     household = make.household(operator_1)
     stock_entry = make.available_unit(operator_1)
@@ -311,6 +318,8 @@ def world(app: Flask, make: Factory, parameters: None) -> World:
             "household": household.id,
             "stock_entry": stock_entry.id,
             "proposal": proposal.id,
+            "lease": lease.id,
+            "lease_document": lease_document.id,
         },
         actors={
             "anonymous": None,

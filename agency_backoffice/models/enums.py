@@ -142,6 +142,7 @@ class ProposalStatus(StrEnum):
     HOUSEHOLD_ACCEPTED = "household_accepted"
     OWNER_ACCEPTED = "owner_accepted"
     READY_FOR_LEASE = "ready_for_lease"
+    LEASED = "leased"
     DECLINED = "declined"
     WITHDRAWN = "withdrawn"
 
@@ -153,13 +154,14 @@ class ProposalStatus(StrEnum):
             "household_accepted": "Accepté par le ménage",
             "owner_accepted": "Accepté par le propriétaire",
             "ready_for_lease": "Prêt pour le bail",
+            "leased": "Bail signé",
             "declined": "Refusé",
             "withdrawn": "Retiré",
         }[self.value]
 
     @property
     def is_open(self) -> bool:
-        return self not in (ProposalStatus.DECLINED, ProposalStatus.WITHDRAWN)
+        return self not in (ProposalStatus.LEASED, ProposalStatus.DECLINED, ProposalStatus.WITHDRAWN)
 
 
 OPEN_PROPOSAL_STATUSES = tuple(status.value for status in ProposalStatus if status.is_open)
@@ -210,4 +212,221 @@ class DeclineReason(StrEnum):
             "operator_documents_missing": "Opérateur : pièces du dossier manquantes",
             "operator_unit_not_ready": "Opérateur : logement pas prêt (travaux, diagnostics)",
             "operator_other": "Opérateur : autre motif",
+        }[self.value]
+
+
+# --- leases, guarantees, bail glissant --------------------------------------------------------------------------
+
+
+class LeaseKind(StrEnum):
+    """Who lets to the household: the owner (loi 89 lease, under mandate or after a slide) or the association."""
+
+    DIRECT = "direct"
+    SUBLEASE = "sublease"
+
+    @property
+    def label(self) -> str:
+        return {
+            "direct": "Bail d'habitation (loi du 6 juillet 1989)",
+            "sublease": "Sous-location (convention d'occupation)",
+        }[self.value]
+
+
+class LeaseStatus(StrEnum):
+    """draft → signed → active → ended; the transitions are in ``agency_backoffice.rules.leases``."""
+
+    DRAFT = "draft"
+    SIGNED = "signed"
+    ACTIVE = "active"
+    ENDED = "ended"
+
+    @property
+    def label(self) -> str:
+        return {"draft": "Brouillon", "signed": "Signé", "active": "En cours", "ended": "Terminé"}[self.value]
+
+    @property
+    def in_force(self) -> bool:
+        """A signed or running lease holds the unit (one per unit, enforced by the database)."""
+        return self in (LeaseStatus.SIGNED, LeaseStatus.ACTIVE)
+
+
+IN_FORCE_LEASE_STATUSES = tuple(status.value for status in LeaseStatus if status.in_force)
+
+
+class ChargesMethod(StrEnum):
+    PROVISION = "provision"
+    FLAT = "flat"
+
+    @property
+    def label(self) -> str:
+        return {
+            "provision": "Provision mensuelle avec régularisation annuelle sur justificatifs",
+            "flat": "Forfait mensuel",
+        }[self.value]
+
+
+class LeaseSignatureMethod(StrEnum):
+    PAPER = "paper"
+    ELECTRONIC = "electronic"
+
+    @property
+    def label(self) -> str:
+        return {"paper": "Signature manuscrite", "electronic": "Signature électronique"}[self.value]
+
+
+class LeaseEndReason(StrEnum):
+    TENANT_NOTICE = "tenant_notice"
+    OWNER_NOTICE = "owner_notice"
+    SUBLEASE_TERM = "sublease_term"
+    SLIDE = "slide"
+    REHOUSED = "rehoused"
+    TERMINATION = "termination"
+    DEATH = "death"
+    CANCELLED = "cancelled"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            "tenant_notice": "Congé donné par le ménage",
+            "owner_notice": "Congé donné par le bailleur",
+            "sublease_term": "Fin de la sous-location à son terme",
+            "slide": "Glissement du bail : le ménage devient locataire en titre",
+            "rehoused": "Relogement du ménage dans un logement pérenne",
+            "termination": "Résiliation (clause résolutoire ou décision de justice)",
+            "death": "Décès du locataire",
+            "cancelled": "Annulé avant l'entrée dans les lieux",
+            "other": "Autre motif",
+        }[self.value]
+
+
+class LeaseAnnex(StrEnum):
+    """Documents annexed to a loi 89 lease (art. 3 and 3-3): which apply depends on the unit."""
+
+    INVENTORY = "inventory"
+    NOTICE = "notice"
+    DPE = "dpe"
+    ERP = "erp"
+    LEAD = "lead"
+    ASBESTOS = "asbestos"
+    GAS = "gas"
+    ELECTRICITY = "electricity"
+    NOISE = "noise"
+    CONDOMINIUM_RULES = "condominium_rules"
+
+    @property
+    def label(self) -> str:
+        return {
+            "inventory": "État des lieux d'entrée",
+            "notice": "Notice d'information relative aux droits et obligations des locataires et des bailleurs",
+            "dpe": "Diagnostic de performance énergétique (DPE)",
+            "erp": "État des risques et pollutions (moins de 6 mois)",
+            "lead": "Constat de risque d'exposition au plomb (immeuble construit avant 1949)",
+            "asbestos": "État mentionnant l'absence ou la présence d'amiante (permis de construire avant 1997)",
+            "gas": "État de l'installation intérieure de gaz (installation de plus de 15 ans)",
+            "electricity": "État de l'installation intérieure d'électricité (installation de plus de 15 ans)",
+            "noise": "Diagnostic bruit (zone d'exposition au bruit d'un aérodrome)",
+            "condominium_rules": "Extraits du règlement de copropriété (jouissance et charges)",
+        }[self.value]
+
+
+class GuaranteeKind(StrEnum):
+    VISALE = "visale"
+    FSL = "fsl"
+    OPERATOR_FUND = "operator_fund"
+    GLI = "gli"
+    PERSONAL_GUARANTOR = "personal_guarantor"
+
+    @property
+    def label(self) -> str:
+        return {
+            "visale": "Visale (Action Logement)",
+            "fsl": "Fonds de solidarité pour le logement (FSL)",
+            "operator_fund": "Fonds de garantie de l'opérateur",
+            "gli": "Garantie loyers impayés (assurance GLI)",
+            "personal_guarantor": "Caution personnelle",
+        }[self.value]
+
+
+class VisaleArea(StrEnum):
+    """The three Visale rent caps from 6 January 2026 (before: Île-de-France and elsewhere)."""
+
+    ILE_DE_FRANCE = "idf"
+    LARGE_AGGLOMERATION = "large_agglomeration"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            "idf": "Île-de-France",
+            "large_agglomeration": "Agglomération de plus de 100 000 habitants, Corse ou outre-mer",
+            "other": "Ailleurs",
+        }[self.value]
+
+
+class LeaseDocumentKind(StrEnum):
+    LEASE = "lease"
+    SUBLEASE = "sublease"
+    TRIPARTITE = "tripartite"
+    GUARANTEE_ATTESTATION = "guarantee_attestation"
+    GUARANTEE_SUMMARY = "guarantee_summary"
+
+    @property
+    def label(self) -> str:
+        return {
+            "lease": "Bail d'habitation",
+            "sublease": "Contrat de sous-location",
+            "tripartite": "Convention tripartite de bail glissant",
+            "guarantee_attestation": "Attestation de garantie",
+            "guarantee_summary": "Récapitulatif des garanties pour le propriétaire",
+        }[self.value]
+
+    @property
+    def for_owner(self) -> bool:
+        """The owner is a party to the direct lease and the tripartite agreement, and gets the summary.
+
+        The sub-lease is between the association and the household: the owner has no part in it (and it holds
+        the household's personal data); the operator's attestation goes to the household and the owner's copy
+        is the summary.
+        """
+        return self in (LeaseDocumentKind.LEASE, LeaseDocumentKind.TRIPARTITE, LeaseDocumentKind.GUARANTEE_SUMMARY)
+
+
+class ReviewDecision(StrEnum):
+    RENEW = "renew"
+    SLIDE = "slide"
+    END = "end"
+
+    @property
+    def label(self) -> str:
+        return {
+            "renew": "Renouveler la sous-location",
+            "slide": "Faire glisser le bail",
+            "end": "Mettre fin à la sous-location",
+        }[self.value]
+
+
+class GoalProgress(StrEnum):
+    MET = "met"
+    PARTLY = "partly"
+    NOT_MET = "not_met"
+
+    @property
+    def label(self) -> str:
+        return {"met": "Atteints", "partly": "En partie atteints", "not_met": "Non atteints"}[self.value]
+
+
+class DepositOutcome(StrEnum):
+    """What happens to the household's deposit when the lease slides."""
+
+    TRANSFERRED = "transferred"
+    RETURNED = "returned"
+    NONE = "none"
+
+    @property
+    def label(self) -> str:
+        return {
+            "transferred": "Transféré au propriétaire comme dépôt de garantie du nouveau bail",
+            "returned": "Restitué au ménage par l'association (nouveau dépôt versé au propriétaire)",
+            "none": "Aucun dépôt de garantie",
         }[self.value]

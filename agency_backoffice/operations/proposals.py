@@ -125,6 +125,18 @@ def withdraw_proposal(session: Session, proposal: Proposal, *, note: str | None,
     _move(session, proposal, ProposalStatus.WITHDRAWN, by=by, today=today, note=note)
 
 
+def close_as_leased(session: Session, proposal: Proposal, *, by: User, today: date) -> None:
+    """The lease is signed: the proposal closes (the lease now holds the unit and the household)."""
+    if proposal.status is not ProposalStatus.READY_FOR_LEASE:
+        raise ProposalError("La proposition n'est pas « prête pour le bail ».")
+    proposal.status = ProposalStatus.LEASED
+    proposal.status_changed_on = today
+    proposal.events.append(
+        ProposalEvent(from_status=ProposalStatus.READY_FOR_LEASE.value, to_status="leased", on=today, by_id=by.id)
+    )
+    session.flush()
+
+
 def _move(
     session: Session, proposal: Proposal, target: ProposalStatus, *, by: User, today: date, note: str | None
 ) -> None:

@@ -71,6 +71,7 @@ class Agreement(Base):
             "status <> 'signed' OR (signed_on IS NOT NULL AND signature_method IS NOT NULL)",
             name="signed_fields",
         ),
+        CheckConstraint("end_reason IS NULL OR ended_on IS NOT NULL", name="ended_fields"),
         Index("ix_agreements_operator_status", "operator_id", "status"),
     )
 
@@ -97,6 +98,9 @@ class Agreement(Base):
     signature_ip: Mapped[str | None] = mapped_column(String(45))
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The lease to the association ends for this unit when its bail glissant slides to the household.
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    end_reason: Mapped[str | None] = mapped_column(String(20))  # slide | other
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     operator: Mapped[Organisation] = relationship()

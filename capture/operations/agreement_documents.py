@@ -32,7 +32,7 @@ def _address_lines(*parts: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in parts if part and part.strip())
 
 
-def _owner(landlord: Landlord) -> Party:
+def owner_party(landlord: Landlord) -> Party:
     return Party(
         name=landlord.name,
         address_lines=_address_lines(
@@ -44,12 +44,31 @@ def _owner(landlord: Landlord) -> Party:
     )
 
 
-def _operator(operator: Organisation) -> Party:
+def operator_party(operator: Organisation) -> Party:
     return Party(
         name=operator.name,
         address_lines=_address_lines(operator.address),
         status=operator.kind.label,
         identifier=f"SIRET {operator.siret}" if operator.siret else None,
+    )
+
+
+def unit_address(unit: Unit) -> tuple[str, ...]:
+    commune = unit.commune.name if unit.commune else ""
+    return _address_lines(
+        unit.address, unit.address_complement, " ".join(_address_lines(unit.postal_code, commune)) or None
+    )
+
+
+def unit_description(unit: Unit, assessment: UnitAssessment | None) -> UnitDescription:
+    """The unit as the contracts describe it: surfaces and rooms measured at the visit when there was one."""
+    surfaces = queries.surfaces_of(unit, assessment)
+    return UnitDescription(
+        address_lines=unit_address(unit),
+        surface_m2=surfaces.surface_m2 or Decimal("0"),
+        annexes_m2=surfaces.annexes_m2,
+        rooms=(assessment.rooms if assessment and assessment.rooms else unit.rooms),
+        dpe_class=(assessment.dpe_class if assessment and assessment.dpe_class else unit.dpe_class),
     )
 
 
@@ -66,17 +85,8 @@ def build_document(
     landlord = session.get(Landlord, agreement.landlord_id)
     operator = session.get(Organisation, agreement.operator_id)
     assert landlord is not None and operator is not None
-    surfaces = queries.surfaces_of(unit, assessment)
     commune = unit.commune.name if unit.commune else ""
-    description = UnitDescription(
-        address_lines=_address_lines(
-            unit.address, unit.address_complement, " ".join(_address_lines(unit.postal_code, commune)) or None
-        ),
-        surface_m2=surfaces.surface_m2 or Decimal("0"),
-        annexes_m2=surfaces.annexes_m2,
-        rooms=(assessment.rooms if assessment and assessment.rooms else unit.rooms),
-        dpe_class=(assessment.dpe_class if assessment and assessment.dpe_class else unit.dpe_class),
-    )
+    description = unit_description(unit, assessment)
     convention = None
     if rules.is_conventioned(agreement.level) and agreement.rent_cap is not None:
         convention = Convention(
@@ -94,8 +104,8 @@ def build_document(
         pdf = render_mandate(
             MandateDocument(
                 reference=reference,
-                owner=_owner(landlord),
-                operator=_operator(operator),
+                owner=owner_party(landlord),
+                operator=operator_party(operator),
                 unit=description,
                 rent=agreement.rent,
                 charges=agreement.charges,
@@ -113,8 +123,8 @@ def build_document(
     pdf = render_lease_to_association(
         LeaseToAssociationDocument(
             reference=reference,
-            owner=_owner(landlord),
-            association=_operator(operator),
+            owner=owner_party(landlord),
+            association=operator_party(operator),
             unit=description,
             rent=agreement.rent,
             charges=agreement.charges,

@@ -6,7 +6,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, Integer, Numeric, String, Table, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Integer, Numeric, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from passerelle.db import Base
@@ -77,6 +77,8 @@ class Organisation(Base):
     address: Mapped[str | None] = mapped_column(String(300))
     # Operator setting: fees on rent collected under a management mandate (e.g. 0.07 for 7 %).
     management_fee_rate: Mapped[Decimal | None] = mapped_column(Numeric(5, 4))
+    # Operator setting: guarantee kinds under which the household pays no deposit (e.g. ["operator_fund"]).
+    deposit_waived_with: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
 
     territory: Mapped[Territory | None] = relationship(back_populates="organisations")
     memberships: Mapped[list[Membership]] = relationship(back_populates="organisation")
