@@ -16,17 +16,21 @@ def init_app(app: Flask) -> None:
         api,
         gdpr,
         gdpr_views,
+        guarantee_views,
         household_views,
         import_views,
         incident_views,
+        lease_views,
         matching_views,
         proposal_views,
+        review_views,
         views,
     )
-    from agency_backoffice.jobs import proposal_reminders
+    from agency_backoffice.jobs import proposal_reminders, sliding_review_reminders
     from passerelle.jobs import register_job
 
     app.register_blueprint(bp)
     register_job(app, "proposal-reminders", "Relances des propositions de logement sans suite", proposal_reminders)
+    register_job(app, "sliding-reviews", "Relances des revues de bail glissant", sliding_review_reminders)
     api.init_api(app)
     app.cli.add_command(gdpr.gdpr_group)

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from agency_backoffice.demo_households import PARIS, Fate, Pool, draw_fate, draw_household, moment
+from agency_backoffice.demo_leases import seed_leases
 from agency_backoffice.demo_proposals import seed_proposals
 from agency_backoffice.household_input import HouseholdInput
 from agency_backoffice.models import Household, HouseholdMember, HouseholdResource, HouseholdStatus
@@ -54,6 +55,7 @@ def seed(context: DemoContext) -> None:
             households=sum(len(batch) for batch in households.values()),
             proposals=proposals,
         )
+    seed_leases(context, pool.today)
     if context.scale > 0:
         done = scale_done(context.session, context.territory, SCALE_MARKER, "households")
         if context.scale // 5 > done:

@@ -473,7 +473,7 @@ def _lease(self: Factory, operator: Organisation, *, by: User, status: str = "ac
             self.session,
             lease,
             signed_on=min(today, starts_on),
-            signatories="Awa Diallo ; pour l'opérateur, Lou Martin",
+            signatories=" ; ".join([*tenants, "pour l'opérateur, Lou Martin"]),
             method=LeaseSignatureMethod.PAPER,
             by=by,
             today=today,
@@ -484,3 +484,17 @@ def _lease(self: Factory, operator: Organisation, *, by: User, status: str = "ac
 
 
 Factory.lease = _lease  # type: ignore[attr-defined]
+
+
+def _guarantee(self: Factory, lease, *, by: User, **fields):  # type: ignore[no-untyped-def]
+    """A personal guarantor on a lease (any kind through ``kind`` and the GuaranteeInput fields)."""
+    from agency_backoffice.models import GuaranteeKind
+    from agency_backoffice.operations.guarantees import add_guarantee
+    from agency_backoffice.rules.guarantees import GuaranteeInput
+
+    kind = fields.pop("kind", GuaranteeKind.PERSONAL_GUARANTOR)
+    fields.setdefault("guarantor_name", "Mariam Diallo") if kind is GuaranteeKind.PERSONAL_GUARANTOR else None
+    return add_guarantee(self.session, lease, kind, GuaranteeInput(**fields), by=by, today=date.today())
+
+
+Factory.guarantee = _guarantee  # type: ignore[attr-defined]

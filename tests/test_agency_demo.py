@@ -49,6 +49,8 @@ def seeded(app: Flask) -> Iterator[Session]:
     connection = db.engine_for(app).connect()
     transaction = connection.begin()
     session = Session(bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
+    context = app.app_context()  # the demo leases store their PDFs in the app's upload folder
+    context.push()
     seed_demo(session, echo=_quiet)
     try:
         yield session
@@ -56,6 +58,7 @@ def seeded(app: Flask) -> Iterator[Session]:
         session.close()
         transaction.rollback()
         connection.close()
+        context.pop()
 
 
 def _operators(session: Session) -> dict[OrganisationKind, int]:
@@ -176,8 +179,7 @@ def test_every_open_file_passes_the_referral_checks(seeded: Session) -> None:
 
 def test_proposals_at_every_step_with_a_dated_history(seeded: Session) -> None:
     proposals = seeded.scalars(select(Proposal)).all()
-    # « Leased » proposals come from the demo leases (their own demo step).
-    assert {p.status for p in proposals} >= set(ProposalStatus) - {ProposalStatus.LEASED}
+    assert {p.status for p in proposals} == set(ProposalStatus)  # « leased »: the demo leases
     for proposal in proposals:
         entry = seeded.get(StockEntry, proposal.stock_entry_id)
         assert entry is not None and entry.operator_id == proposal.operator_id == proposal.household.operator_id
@@ -222,3 +224,37 @@ def test_second_run_adds_nothing_and_scale_adds_a_fifth(seeded: Session) -> None
     assert counts() == scaled
     seed(demo_context(seeded, scale=60, echo=_quiet))
     assert counts()["Household"] == before["Household"] + 12
+
+
+def test_leases_of_each_kind_with_guarantees_a_review_due_and_a_slide(seeded: Session) -> None:
+    from agency_backoffice.models import GuaranteeKind, Lease, LeaseDocumentKind, LeaseEndReason, SlidingReview
+
+    leases = seeded.scalars(select(Lease)).all()
+    assert {(lease.kind.value, lease.mode.value) for lease in leases} >= {
+        ("direct", "mandate"),
+        ("sublease", "sublease"),
+        ("sublease", "bail_glissant"),
+        ("direct", "bail_glissant"),  # the slid one
+    }
+    assert {g.kind for lease in leases for g in lease.guarantees} == set(GuaranteeKind)
+    slid = [lease for lease in leases if lease.slid_from_id is not None]
+    assert len(slid) == 1 and slid[0].slid_from.end_reason is LeaseEndReason.SLIDE
+    assert slid[0].agreement.end_reason == "slide"
+    due = seeded.scalars(select(SlidingReview).where(SlidingReview.held_on.is_(None))).all()
+    assert any(review.due_on <= TODAY + timedelta(days=30) for review in due)
+    for lease in leases:
+        kinds = {document.kind for document in lease.documents}
+        assert LeaseDocumentKind.GUARANTEE_SUMMARY in kinds
+        assert kinds & {LeaseDocumentKind.LEASE, LeaseDocumentKind.SUBLEASE}
+
+
+def test_the_demo_owner_has_a_lease_under_mandate_and_one_under_sous_location(seeded: Session) -> None:
+    from agency_backoffice.queries.leases import landlord_documents
+    from passerelle.models import User
+
+    owner = seeded.scalar(select(User).where(User.email == "proprietaire@demo.passerelle.test"))
+    assert owner is not None
+    documents = landlord_documents(seeded, owner)
+    by_mode = {lease.mode.value: {d.kind.value for d in docs} for lease, docs in documents}
+    assert by_mode["mandate"] >= {"lease", "guarantee_summary"}
+    assert by_mode["sublease"] == {"guarantee_summary"}

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -21,6 +25,13 @@ from passerelle.models import (
 from passerelle.models.audit import AuditEntry
 
 TABLES = (User, Organisation, Territory, Commune, CommuneZone, RentReference, Parameter)
+
+
+@pytest.fixture(autouse=True)
+def app_context(app: Flask) -> Iterator[None]:
+    """The demo leases store their PDFs in the app's upload folder."""
+    with app.app_context():
+        yield
 
 
 def _counts(session: Session) -> dict[str, int]:

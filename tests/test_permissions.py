@@ -220,6 +220,34 @@ EXPECTATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("agency_backoffice.proposal_step", "POST"): operator_1_only(422),  # empty form
     ("agency_backoffice.proposal_decline", "POST"): operator_1_only(422),  # no reason
     ("agency_backoffice.proposal_withdraw", "POST"): operator_1_only("prefix:/agence/propositions/"),
+    ("agency_backoffice.leases", "GET"): only(Role.AGENCY_STAFF),
+    # The matrix's proposal is not ready for lease: back to it with a message.
+    ("agency_backoffice.lease_new", "GET"): operator_1_only("prefix:/agence/propositions/"),
+    ("agency_backoffice.lease_new", "POST"): operator_1_only("prefix:/agence/propositions/"),
+    ("agency_backoffice.lease_detail", "GET"): operator_1_only(),
+    # The matrix's lease is running: only a draft can be edited; empty forms are refused with their errors.
+    ("agency_backoffice.lease_edit", "GET"): operator_1_only("prefix:/agence/baux/"),
+    ("agency_backoffice.lease_edit", "POST"): operator_1_only("prefix:/agence/baux/"),
+    ("agency_backoffice.lease_sign", "POST"): operator_1_only(422),
+    ("agency_backoffice.lease_activate", "POST"): operator_1_only(422),
+    ("agency_backoffice.lease_end", "POST"): operator_1_only(422),
+    ("agency_backoffice.lease_document", "GET"): operator_1_only(),
+    ("agency_backoffice.guarantee_new", "GET"): operator_1_only(),
+    ("agency_backoffice.guarantee_new", "POST"): operator_1_only(422),
+    ("agency_backoffice.guarantee_remove", "POST"): operator_1_only("prefix:/agence/baux/"),
+    ("agency_backoffice.lease_settings", "GET"): only(Role.AGENCY_STAFF),
+    # Empty form: no guarantee waives the deposit any more, then the page again.
+    ("agency_backoffice.lease_settings", "POST"): expect(
+        anonymous=LOGIN,
+        landlord=FORBIDDEN,
+        staff="redirect:/agence/reglages/baux",
+        metro=FORBIDDEN,
+        admin=FORBIDDEN,
+    ),
+    ("agency_backoffice.reviews", "GET"): only(Role.AGENCY_STAFF),
+    ("agency_backoffice.review_edit", "GET"): operator_1_only(),
+    ("agency_backoffice.review_edit", "POST"): operator_1_only(422),
+    ("agency_backoffice.lease_slide", "POST"): operator_1_only(422),
     # Bearer token only, never a session: every visitor of the matrix gets 401.
     ("agency_api.household_create", "POST"): everyone(401),
     ("capture.home", "GET"): only(Role.AGENCY_STAFF),
@@ -282,6 +310,16 @@ class World:
             "landlord_portal.agreement_accept": {"agreement_id": r["agreement"]},
             "landlord_portal.agreement_document": {"agreement_id": r["agreement"]},
             "landlord_portal.lease_document": {"document_id": r["lease_document"]},
+            "agency_backoffice.lease_new": {"proposal_id": r["proposal"]},
+            **{
+                f"agency_backoffice.lease_{name}": {"lease_id": r["lease"]}
+                for name in ("detail", "edit", "sign", "activate", "end")
+            },
+            "agency_backoffice.lease_document": {"lease_id": r["lease"], "document_id": r["lease_document"]},
+            "agency_backoffice.guarantee_new": {"lease_id": r["lease"]},
+            "agency_backoffice.guarantee_remove": {"lease_id": r["lease"], "guarantee_id": r["guarantee"]},
+            "agency_backoffice.review_edit": {"lease_id": r["glissant"], "review_id": r["review"]},
+            "agency_backoffice.lease_slide": {"lease_id": r["glissant"]},
             "capture.campaign_detail": {"campaign_id": r["campaign"]},
             "capture.campaign_import": {"campaign_id": r["campaign"]},
             "capture.campaign_letters": {"campaign_id": r["campaign"]},
@@ -302,6 +340,8 @@ def world(app: Flask, make: Factory, parameters: None) -> World:
         agreement = make.agreement(case)
         # A running lease under mandate on another unit of landlord A, with its documents.
         lease = make.lease(operator_1, by=staff_op1, mode=IMLMode.MANDATE, landlord=unit.landlord)
+        glissant = make.lease(operator_1, by=staff_op1, mode=IMLMode.BAIL_GLISSANT)
+        guarantee = make.guarantee(lease, by=staff_op1)
     lease_document = next(d for d in lease.documents if d.kind is LeaseDocumentKind.LEASE)
     campaign = make.campaign(operator_1, by=staff_op1)
     household = make.household(operator_1)
@@ -320,6 +360,9 @@ def world(app: Flask, make: Factory, parameters: None) -> World:
             "proposal": proposal.id,
             "lease": lease.id,
             "lease_document": lease_document.id,
+            "glissant": glissant.id,
+            "review": glissant.reviews[0].id,
+            "guarantee": guarantee.id,
         },
         actors={
             "anonymous": None,

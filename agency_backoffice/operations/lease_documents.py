@@ -7,7 +7,7 @@ Storing needs an application context (the upload folder is the app's).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -28,7 +28,6 @@ from agency_backoffice.rules import leases as rules
 from capture.models import CaptureCase, IMLMode, Landlord, Unit
 from capture.operations.agreement_documents import operator_party, owner_party, unit_address, unit_description
 from capture.queries.agreements import latest_assessment
-from capture.rules.locavantages import add_months
 from contracts.agreement_layout import Convention
 from contracts.guarantees import (
     AssociationCommitment,
@@ -130,10 +129,7 @@ def _irl_reference(session: Session, lease: Lease) -> str | None:
 def _main_lease_last_day(lease: Lease) -> date:
     """The current term of the lease to the association that covers the sub-lease's start (it renews tacitly)."""
     agreement = lease.agreement
-    end = rules.last_day(agreement.starts_on, agreement.duration_months)
-    while end < lease.starts_on:
-        end = add_months(end + timedelta(days=1), agreement.duration_months) - timedelta(days=1)
-    return end
+    return rules.term_end_covering(agreement.starts_on, agreement.duration_months, lease.starts_on)
 
 
 def deposit_outcome_text(outcome: DepositOutcome | None, amount: Decimal) -> str:

@@ -159,7 +159,8 @@ def update_draft(session: Session, lease: Lease, data: LeaseInput, *, by: User, 
     for key, value in _fields(data).items():
         setattr(lease, key, value)
     try:
-        check_terms(session, lease, on=today)
+        with session.no_autoflush:  # the queries of the check must not write the terms before they are checked
+            check_terms(session, lease, on=today)
     except LeaseError:
         for key, value in previous.items():
             setattr(lease, key, value)
@@ -349,8 +350,11 @@ def check_terms(session: Session, lease: Lease, *, on: date) -> rules.LeaseLimit
             agreement=entry.agreement,
             landlord=landlord,
             operator=operator,
-            guarantee_kinds=tuple(g.kind for g in lease.guarantees) if lease.id else (),
+            guarantee_kinds=(
+                tuple(g.kind for g in lease.guarantees if g.expires_on is None or g.expires_on > on) if lease.id else ()
+            ),
             on=on,
+            starts_on=lease.starts_on,
         )
     except MissingParameter as error:
         raise LeaseError(f"Paramètre de référence manquant : {error}") from error

@@ -139,6 +139,7 @@ def lease_limits(
     operator: Organisation,
     guarantee_kinds: tuple[GuaranteeKind, ...],
     on: date,
+    starts_on: date | None = None,
 ) -> rules.LeaseLimits:
     """What a lease on this stock unit is checked against on ``on`` (raises MissingParameter)."""
     unit = entry.unit
@@ -148,6 +149,7 @@ def lease_limits(
     dpe_class = (case_assessment.dpe_class if case_assessment and case_assessment.dpe_class else None) or unit.dpe_class
     waived = [kind for kind in guarantee_kinds if kind.value in (operator.deposit_waived_with or [])]
     sublease = kind is LeaseKind.SUBLEASE
+    main_term_end = rules.term_end_covering(agreement.starts_on, agreement.duration_months, starts_on or on)
     return rules.LeaseLimits(
         on=on,
         rent_cap=estimate.cap,
@@ -163,7 +165,7 @@ def lease_limits(
         dpe_class=dpe_class,
         dpe_ban=dpe_ban_date(dpe_class, ban_calendar(session, unit, on)),
         main_lease_rent=agreement.rent if sublease else None,
-        main_lease_last_day=rules.last_day(agreement.starts_on, agreement.duration_months) if sublease else None,
+        main_lease_last_day=main_term_end if sublease else None,
         deposit_waived_by=waived[0].label if waived else None,
     )
 

@@ -50,6 +50,14 @@ def last_day(starts_on: date, duration_months: int) -> date:
     return add_months(starts_on, duration_months) - timedelta(days=1)
 
 
+def term_end_covering(starts_on: date, duration_months: int, on: date) -> date:
+    """The last day of the term, renewed tacitly for the same duration, that covers ``on`` (a main lease)."""
+    end = last_day(starts_on, duration_months)
+    while end < on:
+        end = last_day(end + timedelta(days=1), duration_months)
+    return end
+
+
 def end_reason_allowed(status: LeaseStatus, reason: LeaseEndReason) -> str | None:
     """Why this reason cannot end a lease at this status (None when it can); the slide has its own workflow."""
     if reason is LeaseEndReason.SLIDE:

@@ -234,10 +234,15 @@ class Dashboard:
     funnel: list[rules.FunnelStep]
     lost: list[Line]
     vacancy: rules.VacancyStats
+    slides: list[Line]  # baux glissés in the year, by operator
 
     @property
     def progress(self) -> Decimal | None:
         return None if self.target is None else rules.share(self.captured, self.target)
+
+    @property
+    def slides_total(self) -> int:
+        return sum(line.captured for line in self.slides)
 
     @property
     def on_track(self) -> bool | None:
@@ -351,7 +356,34 @@ def build_dashboard(
         funnel=inputs.funnel,
         lost=_lost(closings),
         vacancy=rules.vacancy_before_capture(captures),
+        slides=slides_by_operator(session, scope, year, until=as_of),
     )
+
+
+def slides_by_operator(session: Session, scope: Scope, year: int, *, until: date | None) -> list[Line]:
+    """Baux glissés in the year up to ``until`` (none for a year not begun), per operator of the scope.
+
+    Counted from the lease to the association, which ends for the unit the day before the household's direct
+    lease starts (``Agreement.end_reason`` « slide »): see ``capture.rules.indicators``.
+    """
+    counts: dict[int, int] = {}
+    if until is not None:
+        rows = (
+            session.connection()
+            .execute(
+                select(Agreement.operator_id, func.count())
+                .where(
+                    Agreement.operator_id.in_(scope.operator_ids),
+                    Agreement.end_reason == rules.SLIDE_END_REASON,
+                    Agreement.ended_on >= date(year, 1, 1),
+                    Agreement.ended_on <= min(date(year, 12, 31), until),
+                )
+                .group_by(Agreement.operator_id)
+            )
+            .all()
+        )
+        counts = {operator_id: int(count) for operator_id, count in rows}
+    return [Line(str(operator_id), name, counts.get(operator_id, 0)) for operator_id, name in scope.operators]
 
 
 def _lines(counts: dict[str, int], labels: dict[str, str], targets: dict[str, int]) -> list[Line]:

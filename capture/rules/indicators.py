@@ -21,6 +21,9 @@ Definitions (the dashboard shows them under « Méthode »):
 - **Funnel delays** are elapsed days between the two stage changes (timestamps), not calendar dates.
 - **Cost per captured unit** of a campaign: its cost / units captured from the leads attributed to it
   (none when no unit was captured).
+- **Baux glissés** (slides completed): bail glissant sub-leases that slid to the household in the year, counted
+  on the date the lease to the association ended for the unit (the day before the direct lease starts), per
+  operator; the end is recorded on the agreement with the reason « slide ».
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ K = TypeVar("K", bound=Hashable)
 OPEN_PIPELINE = PIPELINE[:-1]  # the stages a case can be projected from: nouveau … proposition envoyée
 DAYS_PER_MONTH = Decimal("365.25") / 12  # calendar arithmetic (average month), not a regulatory figure
 CENT = Decimal("0.01")
+SLIDE_END_REASON = "slide"  # Agreement.end_reason when the lease to the association ends with a slide
 
 
 class Capture(NamedTuple):
