@@ -32,12 +32,12 @@ from agency_backoffice.models import (
 )
 from agency_backoffice.operations import lease_documents
 from agency_backoffice.operations.proposals import close_as_leased
-from agency_backoffice.queries.leases import latest_irl, lease_limits
+from agency_backoffice.queries.leases import latest_irl, lease_limits, minimum_months
 from agency_backoffice.rules import leases as rules
 from capture.models import IMLMode, Landlord, StockStatus
 from capture.rules.locavantages import add_months
 from passerelle.audit import audit
-from passerelle.models import Organisation, User
+from passerelle.models import IrlIndex, Organisation, User
 from passerelle.reference.queries import MissingParameter, parameter_at
 
 DEFAULT_ANNEXES = (LeaseAnnex.INVENTORY, LeaseAnnex.NOTICE, LeaseAnnex.DPE, LeaseAnnex.ERP)
@@ -85,12 +85,7 @@ def lease_defaults(session: Session, proposal: Proposal, *, today: date) -> dict
     kind = rules.kind_for(entry.mode)
     starts_on = max(today, entry.available_on)
     if kind is LeaseKind.DIRECT:
-        duration = rules.min_duration_months(
-            kind,
-            legal_person=landlord.kind.is_legal_person,
-            natural_years=_integer(session, "lease.min_duration_years.natural_person", starts_on),
-            legal_years=_integer(session, "lease.min_duration_years.legal_person", starts_on),
-        )
+        duration = minimum_months(session, kind, landlord, starts_on)
     elif entry.mode is IMLMode.BAIL_GLISSANT:
         duration = _integer(session, "bail_glissant.sublease_months", starts_on)
     else:
@@ -123,7 +118,7 @@ def draft_lease(session: Session, proposal: Proposal, data: LeaseInput, *, by: U
     if entry.status is not StockStatus.AVAILABLE:
         raise LeaseError("Ce logement n'est plus disponible dans le stock de l'opérateur.")
     kind = rules.kind_for(entry.mode)
-    irl = _reference_irl(session, today)
+    irl = reference_irl(session, today)
     lease = Lease(
         operator_id=proposal.operator_id,
         unit_id=entry.unit_id,
@@ -189,7 +184,7 @@ def sign_lease(
         errors["signatories"] = "Indiquez qui a signé (locataires, bailleur ou mandataire, association)."
     if errors:
         raise LeaseError(errors)
-    irl = _reference_irl(session, signed_on)
+    irl = reference_irl(session, signed_on)
     limits = check_terms(session, lease, on=signed_on)
     _put_in_force(
         session,
@@ -321,7 +316,8 @@ def _transition(lease: Lease, target: LeaseStatus) -> None:
         raise LeaseError(str(error)) from error
 
 
-def _reference_irl(session: Session, on: date) -> Any:
+def reference_irl(session: Session, on: date) -> IrlIndex:
+    """The index the revision clause refers to: the last one published by ``on`` (LeaseError when none is)."""
     irl = latest_irl(session, on)
     if irl is None:
         raise LeaseError(

@@ -25,8 +25,15 @@ from agency_backoffice.models import (
     SlidingReview,
 )
 from agency_backoffice.operations import lease_documents
-from agency_backoffice.operations.leases import LeaseError, check_terms, close_lease, end_lease, schedule_review
-from agency_backoffice.queries.leases import latest_irl
+from agency_backoffice.operations.leases import (
+    LeaseError,
+    check_terms,
+    close_lease,
+    end_lease,
+    reference_irl,
+    schedule_review,
+)
+from agency_backoffice.queries.leases import minimum_months
 from agency_backoffice.rules import leases as lease_rules
 from agency_backoffice.rules import sliding as rules
 from capture.models import ConventionLevel, IMLMode, Landlord, StockStatus
@@ -44,6 +51,13 @@ def _integer(session: Session, key: str, on: date) -> int:
         raise LeaseError(f"Paramètre de référence manquant : {error}") from error
     assert isinstance(value, int), key
     return value
+
+
+def _minimum_months(session: Session, landlord: Landlord, on: date) -> int:
+    try:
+        return minimum_months(session, LeaseKind.DIRECT, landlord, on)
+    except MissingParameter as error:
+        raise LeaseError(f"Paramètre de référence manquant : {error}") from error
 
 
 def latest_held_review(lease: Lease) -> SlidingReview | None:
@@ -186,12 +200,7 @@ def slide_lease(
     entry = sublease.stock_entry
     landlord = session.get(Landlord, agreement.landlord_id)
     assert landlord is not None
-    irl = latest_irl(session, on)
-    if irl is None:
-        raise LeaseError(
-            "Aucun indice de référence des loyers (IRL) n'est importé : la clause de révision du nouveau bail ne "
-            "peut pas être rédigée. Importez la série de l'INSEE (passerelle import irl)."
-        )
+    irl = reference_irl(session, on)
     lease = Lease(
         operator_id=sublease.operator_id,
         unit_id=sublease.unit_id,
@@ -212,12 +221,7 @@ def slide_lease(
         payment_day=sublease.payment_day,
         starts_on=on,
         # loi 89-462 art. 10: a new lease of the owner's, for the minimum term of a natural or legal person.
-        duration_months=lease_rules.min_duration_months(
-            LeaseKind.DIRECT,
-            legal_person=landlord.kind.is_legal_person,
-            natural_years=_integer(session, "lease.min_duration_years.natural_person", on),
-            legal_years=_integer(session, "lease.min_duration_years.legal_person", on),
-        ),
+        duration_months=_minimum_months(session, landlord, on),
         available_on=on,
         irl_quarter=irl.quarter,
         irl_base_year=irl.year,

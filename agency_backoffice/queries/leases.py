@@ -129,6 +129,16 @@ def _integer(session: Session, key: str, on: date) -> int:
     return value
 
 
+def minimum_months(session: Session, kind: LeaseKind, landlord: Landlord, on: date) -> int:
+    """Loi 89-462 art. 10 for a direct lease (3 or 6 years as the owner is a natural or legal person)."""
+    return rules.min_duration_months(
+        kind,
+        legal_person=landlord.kind.is_legal_person,
+        natural_years=_integer(session, "lease.min_duration_years.natural_person", on),
+        legal_years=_integer(session, "lease.min_duration_years.legal_person", on),
+    )
+
+
 def lease_limits(
     session: Session,
     *,
@@ -156,12 +166,7 @@ def lease_limits(
         cap_unknown_reason=estimate.reason or "plafond inconnu",
         deposit_max_months=_integer(session, "lease.deposit_max_months", on),
         available_on=entry.available_on,
-        min_duration_months=rules.min_duration_months(
-            kind,
-            legal_person=landlord.kind.is_legal_person,
-            natural_years=_integer(session, "lease.min_duration_years.natural_person", on),
-            legal_years=_integer(session, "lease.min_duration_years.legal_person", on),
-        ),
+        min_duration_months=minimum_months(session, kind, landlord, on),
         dpe_class=dpe_class,
         dpe_ban=dpe_ban_date(dpe_class, ban_calendar(session, unit, on)),
         main_lease_rent=agreement.rent if sublease else None,
