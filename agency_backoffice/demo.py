@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from agency_backoffice.demo_households import PARIS, Fate, Pool, draw_fate, draw_household, moment
 from agency_backoffice.demo_leases import seed_leases
+from agency_backoffice.demo_ledger import seed_ledger
 from agency_backoffice.demo_proposals import seed_proposals
 from agency_backoffice.household_input import HouseholdInput
 from agency_backoffice.models import Household, HouseholdMember, HouseholdResource, HouseholdStatus
@@ -56,6 +57,7 @@ def seed(context: DemoContext) -> None:
             proposals=proposals,
         )
     seed_leases(context, pool.today)
+    seed_ledger(context, pool.today)
     if context.scale > 0:
         done = scale_done(context.session, context.territory, SCALE_MARKER, "households")
         if context.scale // 5 > done:

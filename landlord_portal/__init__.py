@@ -15,13 +15,18 @@ def init_app(app: Flask) -> None:
     from landlord_portal import (  # noqa: F401
         agreement_views,
         api,
+        bank_views,
         declaration_views,
         incident_views,
         lease_views,
         public_views,
+        revision_api,
+        revision_views,
         simulator_views,
+        statement_views,
         views,
     )
 
     app.register_blueprint(bp)
     api.init_api(app)
+    revision_api.init_api(app)

@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(jobs_group)
+    app.cli.add_command(scheduler_command)
     app.cli.add_command(api_token_group)
 
 
@@ -289,19 +290,74 @@ def jobs_list() -> None:
 @click.option("--force", is_flag=True, help="Relancer même si la tâche a déjà tourné pour cette date.")
 @with_appcontext
 def jobs_run(name: str, on: Any, force: bool) -> None:
-    from datetime import date as date_type
+    import logging
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
 
-    from passerelle.jobs import registered_jobs, run_job, send_job_mails
+    from passerelle.jobs import registered_jobs
+    from passerelle.scheduler import run_job_committed
 
     jobs = registered_jobs()
     if name not in jobs:
         raise click.ClickException(f"Tâche inconnue « {name} ». Tâches : {', '.join(sorted(jobs)) or 'aucune'}.")
-    day = on.date() if on else date_type.today()
-    outcome = run_job(db.session, jobs[name], day, force=force)
-    db.session.commit()
-    send_job_mails(outcome.report)
+    logging.basicConfig(level=logging.INFO)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    # The business date is today in Paris (not the server's local date), as for the scheduler.
+    day = on.date() if on else datetime.now(ZoneInfo(app.config["TIMEZONE"])).date()
+    outcome = run_job_committed(app, jobs[name], day, force=force)
+    if outcome is None:
+        raise click.ClickException(f"{name} ({day:%d/%m/%Y}) : échec, rien n'a été enregistré (voir le journal).")
     status = "exécutée" if outcome.ran else "déjà exécutée pour cette date (--force pour relancer)"
     click.echo(f"{name} ({day:%d/%m/%Y}) : {status} — {outcome.report.summary}")
+
+
+@click.command(
+    "scheduler",
+    help="Planificateur : lancer chaque jour les tâches à leur heure (Europe/Paris). Un seul est actif ; "
+    "un autre lancé en même temps reste en attente et prend le relais si le premier s'arrête.",
+)
+@click.option(
+    "--once",
+    is_flag=True,
+    help="Un seul passage : prendre le verrou, lancer les tâches dont l'heure est passée et qui n'ont pas encore "
+    "tourné (celles du jour, et celles de la veille dans le délai de grâce), puis s'arrêter. Si un autre "
+    "planificateur détient le verrou, rien n'est lancé (code de sortie 3).",
+)
+@with_appcontext
+def scheduler_command(once: bool) -> None:
+    import logging
+    import os
+
+    from flask.logging import default_handler
+
+    from passerelle.config import ConfigurationError
+    from passerelle.scheduler import EXIT_STANDBY, JobStatus, Scheduler
+
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]  # the jobs' threads need the app
+    # A process of its own: log to stderr once, through the root logger (not also through Flask's handler).
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s : %(message)s")
+    app.logger.removeHandler(default_handler)
+    try:
+        scheduler = Scheduler(app)
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not once:
+        click.echo(f"Planificateur {scheduler.name} (pid {os.getpid()}) démarré ; arrêt par SIGTERM ou Ctrl-C.")
+        scheduler.start()
+        return
+    if not scheduler.try_acquire():
+        scheduler.beat()
+        click.echo("En attente : un autre planificateur détient le verrou ; aucune tâche lancée.")
+        sys.exit(EXIT_STANDBY)
+    try:
+        results = scheduler.catch_up()
+    finally:
+        scheduler.shutdown()
+    for name, status in results.items():
+        click.echo(f"{name} : {status.label}")
+    click.echo(f"Actif : {len(results)} tâche(s) dont l'heure était passée ; verrou libéré.")
+    if JobStatus.FAILED in results.values():
+        sys.exit(1)
 
 
 # --- API tokens -------------------------------------------------------------------------------------------

@@ -42,11 +42,23 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD"),
         "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS"), True),
         "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "Passerelle <ne-pas-repondre@passerelle.local>"),
-        # Stripe: the online payment feature stays hidden without keys.
+        # Stripe: the online payment feature stays hidden unless both the secret key and the webhook
+        # secret are set (passerelle.payments.payments_enabled).
+        # Server-side API key (sk_live_… / sk_test_…): creates and reads PaymentIntents.
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY"),
+        # Browser-side key (pk_…) given to Stripe.js on the payment page.
         "STRIPE_PUBLISHABLE_KEY": env.get("STRIPE_PUBLISHABLE_KEY"),
+        # Signing secret of the webhook endpoint (whsec_…), checks /payments/stripe/webhook deliveries.
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET"),
+        # Other API address, e.g. a local `localstripe` (http://127.0.0.1:8420) in tests and demos.
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE"),
+        # Webhook deliveries signed longer ago (or further ahead) than this many seconds are refused (replays).
+        "STRIPE_WEBHOOK_TOLERANCE": int(env.get("STRIPE_WEBHOOK_TOLERANCE", "300")),
+        # Where the payment page loads Stripe.js from: https://js.stripe.com/v3/ by default, or
+        # <STRIPE_API_BASE>/js.stripe.com/v3/ under localstripe.
+        "STRIPE_JS_URL": env.get("STRIPE_JS_URL"),
+        # Validity of an online payment link, in days (an operational choice, not a legal figure).
+        "PAYMENT_LINK_DAYS": int(env.get("PAYMENT_LINK_DAYS", "30")),
         # Public base URL used in e-mailed links.
         "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000"),
         # Login throttling: failures counted over a sliding window, per account and per address.
@@ -79,6 +91,13 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         "HOUSEHOLD_RETENTION_MONTHS": int(env.get("HOUSEHOLD_RETENTION_MONTHS", "24")),
         "BABEL_LOCALE": "fr_FR",
         "TIMEZONE": "Europe/Paris",
+        # Scheduler (`passerelle scheduler`): daily time of each job in Europe/Paris, "name=HH:MM,name=HH:MM".
+        "SCHEDULER_TIMES": env.get("SCHEDULER_TIMES", ""),
+        "SCHEDULER_MISFIRE_GRACE_HOURS": env.get("SCHEDULER_MISFIRE_GRACE_HOURS"),
+        "SCHEDULER_HEARTBEAT_SECONDS": env.get("SCHEDULER_HEARTBEAT_SECONDS"),
+        "SCHEDULER_STANDBY_RETRY_SECONDS": env.get("SCHEDULER_STANDBY_RETRY_SECONDS"),
+        "SCHEDULER_LOCK_NAME": env.get("SCHEDULER_LOCK_NAME", "passerelle-scheduler"),
+        "SCHEDULER_NAME": env.get("SCHEDULER_NAME"),
     }
     config.update(overrides)
     environment = config["PASSERELLE_ENV"]

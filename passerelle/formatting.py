@@ -46,6 +46,13 @@ def long_date(value: date | datetime | None) -> str:
     return format_date(value, format="long", locale=LOCALE)
 
 
+def month_year(value: date | None) -> str:
+    """``décembre 2026`` (a rent period)."""
+    if value is None:
+        return "—"
+    return format_date(value, format="MMMM y", locale=LOCALE)
+
+
 def short_date(value: date | datetime | None) -> str:
     if value is None:
         return "—"
@@ -68,6 +75,7 @@ def init_app(app: Flask) -> None:
         number=number,
         percent=percent,
         long_date=long_date,
+        month_year=month_year,
         short_date=short_date,
         date_time=date_time,
     )

@@ -23,6 +23,9 @@ from passerelle.db import db, make_engine
 from passerelle.models import User
 from tests import factories
 
+# localstripe (a local Stripe API) and signed webhook payloads, for the online payment tests.
+pytest_plugins = ["tests.stripe_support"]
+
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 

@@ -258,3 +258,33 @@ def test_the_demo_owner_has_a_lease_under_mandate_and_one_under_sous_location(se
     by_mode = {lease.mode.value: {d.kind.value for d in docs} for lease, docs in documents}
     assert by_mode["mandate"] >= {"lease", "guarantee_summary"}
     assert by_mode["sublease"] == {"guarantee_summary"}
+
+
+def test_the_ledger_has_calls_since_move_in_receipts_and_a_household_in_arrears(seeded: Session) -> None:
+    from agency_backoffice.models import EntryKind, Lease, LeaseStatus, LedgerDocument, LedgerEntry
+    from agency_backoffice.queries.ledger import lease_balance
+    from agency_backoffice.rules.ledger import month_start
+
+    running = seeded.scalars(select(Lease).where(Lease.status == LeaseStatus.ACTIVE)).all()
+    assert running
+    for lease in running:
+        periods = set(
+            seeded.scalars(
+                select(LedgerEntry.period).where(LedgerEntry.lease_id == lease.id, LedgerEntry.kind == EntryKind.CALL)
+            )
+        )
+        assert month_start(lease.starts_on) in periods and month_start(TODAY) in periods
+    kinds = [d.kind.value for d in seeded.scalars(select(LedgerDocument))]
+    assert kinds.count("quittance") >= 10 and "recu" in kinds
+    balances = {lease.id: lease_balance(seeded, lease.id) for lease in running}
+    # The household who stopped paying owes at least two months of its share.
+    assert any(
+        balance >= 2 * (lease.rent + lease.charges - lease.benefit_monthly)
+        for lease in running
+        for lease_id, balance in balances.items()
+        if lease_id == lease.id
+    )
+    assert seeded.scalar(select(func.count()).select_from(LedgerEntry).where(LedgerEntry.method == "caf"))
+    before = seeded.scalar(select(func.count()).select_from(LedgerEntry))
+    seed_demo(seeded, echo=_quiet)
+    assert seeded.scalar(select(func.count()).select_from(LedgerEntry)) == before

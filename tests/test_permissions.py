@@ -6,6 +6,7 @@ A route added without an expectation here makes this test fail; no route may eve
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -13,7 +14,14 @@ import pytest
 from flask import Flask, url_for
 from flask.testing import FlaskClient
 
-from agency_backoffice.models import LeaseDocumentKind
+from agency_backoffice.models import ArrearsTaskKind, LeaseDocumentKind, PaymentMethod, RentRevision, RevisionStatus
+from agency_backoffice.operations import arrears as arrears_ops
+from agency_backoffice.operations import ledger as ledger_ops
+from agency_backoffice.operations import ledger_documents
+from agency_backoffice.operations import statements as statement_ops
+from agency_backoffice.queries import arrears as arrears_queries
+from agency_backoffice.rules.arrears import arrears_amount
+from agency_backoffice.rules.ledger import month_start, next_month
 from capture.models import IMLMode
 from passerelle.models import OrganisationKind, Role, User
 from passerelle.security import ROLE_HOME
@@ -248,6 +256,75 @@ EXPECTATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("agency_backoffice.review_edit", "GET"): operator_1_only(),
     ("agency_backoffice.review_edit", "POST"): operator_1_only(422),
     ("agency_backoffice.lease_slide", "POST"): operator_1_only(422),
+    # The public rent revision calculator: a page and its JSON twin (an empty body is not a JSON object).
+    ("landlord_portal.rent_revision", "GET"): everyone(OK),
+    ("landlord_portal.rent_revision", "POST"): everyone(OK),  # empty form shown again with its French errors
+    ("rent_revision_api.rent_revision_create", "POST"): everyone(400),
+    ("agency_backoffice.rents", "GET"): only(Role.AGENCY_STAFF),
+    ("agency_backoffice.arrears", "GET"): only(Role.AGENCY_STAFF),
+    ("agency_backoffice.arrears_case", "GET"): operator_1_only(),
+    ("agency_backoffice.arrears_task_done", "POST"): operator_1_only(422),  # empty form
+    ("agency_backoffice.arrears_task_letter", "POST"): operator_1_only("prefix:/agence/impayes/"),
+    ("agency_backoffice.arrears_task_document", "GET"): operator_1_only(),
+    ("agency_backoffice.arrears_plan_create", "POST"): operator_1_only(422),  # empty form
+    ("agency_backoffice.arrears_plan_document", "GET"): operator_1_only(),
+    ("agency_backoffice.statements", "GET"): only(Role.AGENCY_STAFF),
+    # Empty POST: issues last month's missing statements of the staff's own operator, then back to the list.
+    ("agency_backoffice.statements_issue", "POST"): expect(
+        anonymous=LOGIN,
+        landlord=FORBIDDEN,
+        staff="redirect:/agence/proprietaires/releves",
+        metro=FORBIDDEN,
+        admin=FORBIDDEN,
+    ),
+    ("agency_backoffice.statement_pdf", "GET"): operator_1_only(),
+    ("agency_backoffice.payouts", "GET"): only(Role.AGENCY_STAFF),
+    # Empty form (no execution date): shown again with its errors.
+    ("agency_backoffice.payout_create", "POST"): expect(
+        anonymous=LOGIN, landlord=FORBIDDEN, staff=422, metro=FORBIDDEN, admin=FORBIDDEN
+    ),
+    ("agency_backoffice.payout_file", "GET"): operator_1_only(),
+    ("landlord_portal.statement_download", "GET"): landlord_a_only(),
+    # Landlord B has no profile yet: asked to complete it first. An empty form is shown again with its errors.
+    ("landlord_portal.bank_details", "GET"): expect(
+        anonymous=LOGIN,
+        landlord=OK,
+        landlord_b="prefix:/proprietaire/profil",
+        staff=FORBIDDEN,
+        metro=FORBIDDEN,
+        admin=FORBIDDEN,
+    ),
+    ("landlord_portal.bank_details", "POST"): expect(
+        anonymous=LOGIN,
+        landlord=422,
+        landlord_b="prefix:/proprietaire/profil",
+        staff=FORBIDDEN,
+        metro=FORBIDDEN,
+        admin=FORBIDDEN,
+    ),
+    # Online payment: hidden (404) without Stripe keys, as in this matrix; with keys, test_payment_links checks them.
+    ("agency_backoffice.payment_links", "GET"): operator_1_only(NOT_FOUND),
+    ("agency_backoffice.payment_link_create", "POST"): operator_1_only(NOT_FOUND),
+    ("payments.pay", "GET"): everyone(NOT_FOUND),
+    ("payments.pay_start", "POST"): everyone(NOT_FOUND),
+    ("payments.pay_card", "POST"): everyone(NOT_FOUND),
+    ("payments.pay_done", "GET"): everyone(NOT_FOUND),
+    ("payments.stripe_webhook", "POST"): everyone(NOT_FOUND),
+    ("agency_backoffice.revisions", "GET"): only(Role.AGENCY_STAFF),
+    ("agency_backoffice.revision_detail", "GET"): operator_1_only(),
+    ("agency_backoffice.revision_apply", "POST"): operator_1_only(422),  # empty form
+    ("agency_backoffice.revision_cancel", "POST"): operator_1_only(422),  # empty form
+    ("agency_backoffice.revision_recompute", "POST"): operator_1_only("prefix:/agence/revisions/"),
+    # The matrix's revision waits for its index: no letter yet.
+    ("agency_backoffice.revision_letter", "GET"): operator_1_only(NOT_FOUND),
+    ("agency_backoffice.lease_account", "GET"): operator_1_only(),
+    # Empty forms: shown again with their errors, nothing recorded.
+    ("agency_backoffice.ledger_payment", "POST"): operator_1_only(422),
+    ("agency_backoffice.ledger_refund", "POST"): operator_1_only(422),
+    ("agency_backoffice.ledger_correction", "POST"): operator_1_only(422),
+    ("agency_backoffice.ledger_benefit", "POST"): operator_1_only(422),
+    ("agency_backoffice.rent_call_notice", "GET"): operator_1_only(),
+    ("agency_backoffice.ledger_document", "GET"): operator_1_only(),
     # Bearer token only, never a session: every visitor of the matrix gets 401.
     ("agency_api.household_create", "POST"): everyone(401),
     ("capture.home", "GET"): only(Role.AGENCY_STAFF),
@@ -320,6 +397,31 @@ class World:
             "agency_backoffice.guarantee_remove": {"lease_id": r["lease"], "guarantee_id": r["guarantee"]},
             "agency_backoffice.review_edit": {"lease_id": r["glissant"], "review_id": r["review"]},
             "agency_backoffice.lease_slide": {"lease_id": r["glissant"]},
+            **{
+                f"agency_backoffice.{name}": {"lease_id": r["lease"]}
+                for name in ("lease_account", "ledger_payment", "ledger_refund", "ledger_correction", "ledger_benefit")
+            },
+            "agency_backoffice.rent_call_notice": {"entry_id": r["call"]},
+            "agency_backoffice.payment_links": {"lease_id": r["lease"]},
+            "agency_backoffice.arrears_case": {"case_id": r["arrears_case"]},
+            **{
+                f"agency_backoffice.arrears_task_{name}": {"case_id": r["arrears_case"], "task_id": r["arrears_task"]}
+                for name in ("done", "letter", "document")
+            },
+            "agency_backoffice.arrears_plan_create": {"case_id": r["arrears_case"]},
+            "agency_backoffice.arrears_plan_document": {"case_id": r["arrears_case"], "plan_id": r["repayment_plan"]},
+            "agency_backoffice.statement_pdf": {"statement_id": r["statement"]},
+            "landlord_portal.statement_download": {"statement_id": r["statement"]},
+            "agency_backoffice.payout_file": {"batch_id": r["payout_batch"]},
+            "agency_backoffice.payment_link_create": {"lease_id": r["lease"]},
+            **{
+                f"payments.{name}": {"token": "jeton-invalide"} for name in ("pay", "pay_start", "pay_card", "pay_done")
+            },
+            **{
+                f"agency_backoffice.revision_{name}": {"revision_id": r["revision"]}
+                for name in ("detail", "apply", "cancel", "recompute", "letter")
+            },
+            "agency_backoffice.ledger_document": {"document_id": r["ledger_document"]},
             "capture.campaign_detail": {"campaign_id": r["campaign"]},
             "capture.campaign_import": {"campaign_id": r["campaign"]},
             "capture.campaign_letters": {"campaign_id": r["campaign"]},
@@ -342,6 +444,45 @@ def world(app: Flask, make: Factory, parameters: None) -> World:
         lease = make.lease(operator_1, by=staff_op1, mode=IMLMode.MANDATE, landlord=unit.landlord)
         glissant = make.lease(operator_1, by=staff_op1, mode=IMLMode.BAIL_GLISSANT)
         guarantee = make.guarantee(lease, by=staff_op1)
+        # The lease's first rent call, paid in full: its quittance.
+        call = ledger_ops.issue_rent_call(make.session, lease, month_start(lease.starts_on), on=lease.starts_on)
+        ledger_ops.record_payment(
+            make.session, lease, amount=call.amount, method=PaymentMethod.TRANSFER, received_on=call.due_on, by=None
+        )
+        (quittance,) = ledger_documents.issue_receipts(make.session, on=call.due_on, lease_id=lease.id).documents
+        # The owner's statement of that month and its SEPA payout batch.
+        unit.landlord.iban = "FR1420041010050500013M02606"
+        operator_1.iban, operator_1.bic = "FR7630004000031234567890143", "BNPAFRPPXXX"
+        run = statement_ops.issue_owner_statements(
+            make.session, on=next_month(call.period), operator_ids=[operator_1.id]
+        )
+        statement = next(s for s in run.created if s.landlord_id == unit.landlord.id)
+        batch = statement_ops.create_payout_batch(
+            make.session, operator_1, call.period, execution_date=date.today(), by=staff_op1, now=datetime.now(UTC)
+        )
+        # The bail glissant's first month left unpaid: an arrears case, its reminder letter, a repayment plan.
+        today = date.today()
+        ledger_ops.issue_rent_call(make.session, glissant, month_start(glissant.starts_on), on=glissant.starts_on)
+        arrears_ops.run_arrears_clocks(make.session, today, operator_ids=[operator_1.id])
+        arrears_case = arrears_queries.open_cases_of(make.session, [glissant.id])[glissant.id]
+        reminder = next(t for t in arrears_case.tasks if t.kind is ArrearsTaskKind.REMINDER)
+        arrears_ops.task_letter(make.session, reminder, on=today, by=staff_op1)
+        debt = arrears_amount(arrears_queries.lease_facts(make.session, glissant.id, today), today)
+        plan = arrears_ops.create_plan(
+            make.session, arrears_case, total=debt, months=2, first_due_on=today, today=today, by=staff_op1
+        )
+        # A yearly IRL revision of the lease, waiting for its index.
+        revision = RentRevision(
+            operator_id=operator_1.id,
+            lease_id=lease.id,
+            due_on=lease.starts_on.replace(year=lease.starts_on.year + 1),
+            quarter_year=2025,
+            quarter=3,
+            old_rent=lease.rent,
+            status=RevisionStatus.WAITING_INDEX,
+        )
+        make.session.add(revision)
+        make.session.flush()
     lease_document = next(d for d in lease.documents if d.kind is LeaseDocumentKind.LEASE)
     campaign = make.campaign(operator_1, by=staff_op1)
     household = make.household(operator_1)
@@ -363,6 +504,14 @@ def world(app: Flask, make: Factory, parameters: None) -> World:
             "glissant": glissant.id,
             "review": glissant.reviews[0].id,
             "guarantee": guarantee.id,
+            "call": call.id,
+            "ledger_document": quittance.id,
+            "revision": revision.id,
+            "statement": statement.id,
+            "payout_batch": batch.id,
+            "arrears_case": arrears_case.id,
+            "arrears_task": reminder.id,
+            "repayment_plan": plan.id,
         },
         actors={
             "anonymous": None,

@@ -1,5 +1,6 @@
 """Back-office tables. Importing this package registers them on ``Base.metadata``."""
 
+from agency_backoffice.models.arrears import ArrearsCase, ArrearsTask, RepaymentInstalment, RepaymentPlan
 from agency_backoffice.models.enums import (
     IN_FORCE_LEASE_STATUSES,
     OPEN_PROPOSAL_STATUSES,
@@ -33,15 +34,36 @@ from agency_backoffice.models.households import (
     HouseholdResource,
 )
 from agency_backoffice.models.leases import Guarantee, Lease, LeaseDocument, SlidingReview
+from agency_backoffice.models.ledger import Allocation, LedgerDocument, LedgerEntry, PaymentLink, StripeEvent
+from agency_backoffice.models.ledger_enums import (
+    MANUAL_PAYMENT_METHODS,
+    ArrearsTaskKind,
+    BenefitPayer,
+    EntryKind,
+    LedgerDocumentKind,
+    PaymentLinkStatus,
+    PaymentMethod,
+    PlanStatus,
+    RevisionStatus,
+)
 from agency_backoffice.models.matching import HousingBenefitEstimate, MatchingSettings, Proposal, ProposalEvent
+from agency_backoffice.models.payouts import OwnerStatement, PayoutBatch
+from agency_backoffice.models.revisions import RentRevision
 
 __all__ = [
     "IN_FORCE_LEASE_STATUSES",
+    "MANUAL_PAYMENT_METHODS",
     "OPEN_PROPOSAL_STATUSES",
+    "Allocation",
+    "ArrearsCase",
+    "ArrearsTask",
+    "ArrearsTaskKind",
+    "BenefitPayer",
     "ChargesMethod",
     "DeclineParty",
     "DeclineReason",
     "DepositOutcome",
+    "EntryKind",
     "GoalProgress",
     "Guarantee",
     "GuaranteeKind",
@@ -59,17 +81,31 @@ __all__ = [
     "LeaseKind",
     "LeaseSignatureMethod",
     "LeaseStatus",
+    "LedgerDocument",
+    "LedgerDocumentKind",
+    "LedgerEntry",
     "MatchingSettings",
     "Need",
+    "OwnerStatement",
+    "PaymentLink",
+    "PaymentLinkStatus",
+    "PaymentMethod",
+    "PayoutBatch",
+    "PlanStatus",
     "PriorityFlag",
     "Proposal",
     "ProposalEvent",
     "ProposalStatus",
+    "RentRevision",
+    "RepaymentInstalment",
+    "RepaymentPlan",
     "ResourceKind",
     "ReviewDecision",
+    "RevisionStatus",
     "Sex",
     "Situation",
     "SlidingReview",
+    "StripeEvent",
     "SupportIntensity",
     "VisaleArea",
 ]

@@ -40,6 +40,7 @@ from agency_backoffice.models.enums import (
     VisaleArea,
 )
 from agency_backoffice.models.households import Household
+from agency_backoffice.models.ledger_enums import BenefitPayer
 from agency_backoffice.models.matching import Proposal
 from capture.models import Agreement, ConventionLevel, IMLMode, Landlord, StockEntry, Unit
 from passerelle.db import Base, UTCDateTime, utcnow
@@ -72,8 +73,9 @@ class Lease(Base):
         CheckConstraint("rent > 0", name="rent_positive"),
         CheckConstraint("charges >= 0", name="charges_non_negative"),
         CheckConstraint("deposit >= 0", name="deposit_non_negative"),
-        # loi 89-462 art. 22: an unfurnished unit's deposit is at most one month's rent excluding charges.
-        CheckConstraint("deposit <= rent", name="deposit_at_most_one_month"),
+        # loi 89-462 art. 22: an unfurnished unit's deposit is at most one month's rent excluding charges, the
+        # rent at signature: the deposit is never revised during the lease, so a later IRL decrease keeps it.
+        CheckConstraint("deposit <= coalesce(initial_rent, rent)", name="deposit_at_most_one_month"),
         CheckConstraint("rent_cap IS NULL OR rent <= rent_cap", name="rent_within_cap"),
         CheckConstraint("level = 'none' OR status = 'draft' OR rent_cap IS NOT NULL", name="conventioned_has_cap"),
         CheckConstraint("starts_on >= available_on", name="starts_when_available"),
@@ -91,6 +93,8 @@ class Lease(Base):
         ),
         CheckConstraint("status <> 'ended' OR (ended_on IS NOT NULL AND end_reason IS NOT NULL)", name="ended_fields"),
         CheckConstraint("slid_from_id IS NULL OR deposit_outcome IS NOT NULL", name="slide_records_deposit"),
+        CheckConstraint("benefit_monthly >= 0", name="benefit_non_negative"),
+        CheckConstraint("benefit_monthly = 0 OR benefit_payer IS NOT NULL", name="benefit_has_payer"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -106,7 +110,8 @@ class Lease(Base):
     mode: Mapped[IMLMode] = mapped_column(str_enum(IMLMode, "mode"))
     status: Mapped[LeaseStatus] = mapped_column(str_enum(LeaseStatus, "status"), default=LeaseStatus.DRAFT)
     tenants: Mapped[list[str]] = mapped_column(JSON, default=list)  # names of the adults who sign
-    rent: Mapped[Decimal] = mapped_column(Numeric(12, 2))  # monthly, charges excluded
+    rent: Mapped[Decimal] = mapped_column(Numeric(12, 2))  # monthly, charges excluded (revised yearly: IRL)
+    initial_rent: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))  # the rent at signature
     charges: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
     charges_method: Mapped[ChargesMethod] = mapped_column(
         str_enum(ChargesMethod, "charges_method"), default=ChargesMethod.PROVISION
@@ -130,6 +135,10 @@ class Lease(Base):
     annexes: Mapped[list[str]] = mapped_column(JSON, default=list)  # LeaseAnnex values
     support_clause: Mapped[str | None] = mapped_column(Text)  # sub-lease: the support the household receives
     review_months: Mapped[int | None] = mapped_column(Integer)  # bail glissant: months between reviews
+    # Rent ledger: the housing benefit paid to the operator each month (tiers payant), from the CAF/MSA notice.
+    benefit_monthly: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"), server_default="0")
+    benefit_payer: Mapped[BenefitPayer | None] = mapped_column(str_enum(BenefitPayer, "benefit_payer"))
+    revision_on: Mapped[date | None] = mapped_column(Date)  # first IRL revision date stated in the lease, if any
     signed_on: Mapped[date | None] = mapped_column(Date)
     signatories: Mapped[str | None] = mapped_column(String(400))
     signature_method: Mapped[LeaseSignatureMethod | None] = mapped_column(

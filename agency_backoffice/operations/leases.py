@@ -193,6 +193,7 @@ def sign_lease(
         irl_quarter=irl.quarter,
         irl_base_year=irl.year,
         status=LeaseStatus.SIGNED,
+        initial_rent=lease.rent,
         signed_on=signed_on,
         signatories=signatories.strip(),
         signature_method=method,

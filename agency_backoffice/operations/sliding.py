@@ -215,6 +215,7 @@ def slide_lease(
         status=LeaseStatus.ACTIVE,
         tenants=list(sublease.tenants),
         rent=sublease.rent,
+        initial_rent=sublease.rent,
         charges=sublease.charges,
         charges_method=sublease.charges_method,
         deposit=rules.slide_deposit(deposit_outcome, sublease.deposit),

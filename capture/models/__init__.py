@@ -19,7 +19,7 @@ from capture.models.enums import (
     StockStatus,
 )
 from capture.models.incidents import Incident, IncidentKind, IncidentStatus, IncidentUpdate
-from capture.models.targets import CapturePlan, CaptureTarget
+from capture.models.targets import CapturePlan, CaptureTarget, IndicatorSnapshot
 from capture.models.units import Landlord, Simulation, Unit, UnitDocument
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "IncidentKind",
     "IncidentStatus",
     "IncidentUpdate",
+    "IndicatorSnapshot",
     "Landlord",
     "LandlordKind",
     "LeadSource",

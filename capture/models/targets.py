@@ -1,13 +1,15 @@
-"""Yearly capture targets a metropolis sets for its territory."""
+"""Yearly capture targets a metropolis sets for its territory, and the daily snapshots of its indicators."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from passerelle.db import Base
+from passerelle.db import Base, UTCDateTime, utcnow
 
 
 class CapturePlan(Base):
@@ -43,3 +45,16 @@ class CaptureTarget(Base):
     dimension: Mapped[str] = mapped_column(String(10))
     key: Mapped[str] = mapped_column(String(20), default="")  # mode value, level value, operator id; '' for total
     units: Mapped[int] = mapped_column(Integer)
+
+
+class IndicatorSnapshot(Base):
+    """A territory's indicators as they stood on a date (aggregates only), kept to draw trends."""
+
+    __tablename__ = "indicator_snapshots"
+    __table_args__ = (UniqueConstraint("territory_id", "taken_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    territory_id: Mapped[int] = mapped_column(ForeignKey("territories.id"))
+    taken_on: Mapped[date] = mapped_column(Date)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -43,6 +43,10 @@ class Landlord(Base):
     city: Mapped[str | None] = mapped_column(String(120))
     preferred_contact: Mapped[str] = mapped_column(String(10), default="email")
     do_not_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Where the operator pays the rent collected (mandate) or due (sous-location): SEPA credit transfer.
+    iban: Mapped[str | None] = mapped_column(String(34))
+    bic: Mapped[str | None] = mapped_column(String(11))
+    account_holder: Mapped[str | None] = mapped_column(String(70))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     user: Mapped[User | None] = relationship()

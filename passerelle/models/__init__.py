@@ -2,7 +2,7 @@
 
 from passerelle.models.api_tokens import ApiToken
 from passerelle.models.audit import AuditEntry
-from passerelle.models.jobs import JobRun
+from passerelle.models.jobs import JobRun, SchedulerHeartbeat
 from passerelle.models.organisations import (
     Membership,
     Organisation,
@@ -38,6 +38,7 @@ __all__ = [
     "Parameter",
     "RentReference",
     "Role",
+    "SchedulerHeartbeat",
     "Territory",
     "User",
     "str_enum",

@@ -6,7 +6,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, Numeric, String, Table, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Integer, Numeric, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from passerelle.db import Base
@@ -65,7 +65,10 @@ class Territory(Base):
 
 class Organisation(Base):
     __tablename__ = "organisations"
-    __table_args__ = (UniqueConstraint("territory_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("territory_id", "name"),
+        CheckConstraint("rent_call_day BETWEEN 1 AND 28", name="rent_call_day"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -79,6 +82,10 @@ class Organisation(Base):
     management_fee_rate: Mapped[Decimal | None] = mapped_column(Numeric(5, 4))
     # Operator setting: guarantee kinds under which the household pays no deposit (e.g. ["operator_fund"]).
     deposit_waived_with: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    # Operators: the day of the month rent calls are issued, and the account owners are paid from (SEPA).
+    rent_call_day: Mapped[int] = mapped_column(Integer, default=25, server_default="25")
+    iban: Mapped[str | None] = mapped_column(String(34))
+    bic: Mapped[str | None] = mapped_column(String(11))
 
     territory: Mapped[Territory | None] = relationship(back_populates="organisations")
     memberships: Mapped[list[Membership]] = relationship(back_populates="organisation")

@@ -1,0 +1,561 @@
+"""Arrears of a lease (pure rules): ageing, the first unpaid due date, constitution, the clocks of domain.md §8
+as tasks with due dates, and repayment plans (schedule, broken plan).
+
+Conventions, decided once here and cited by the tests:
+
+- **The household's share only.** Each call is split as the ledger splits it: the housing benefit paid to the
+  operator (tiers payant) and the household's share (``amount - benefit``). Household credits (transfer, cheque,
+  cash, Stripe, FSL, guarantee payouts…) settle household shares; CAF/MSA credits settle the benefit parts. Both
+  are allocated oldest due first; what one stream receives beyond what it owes covers the other. A benefit the
+  CAF has not paid yet is therefore never chased from the household.
+- **A "month" of arrears** is the lease's monthly rent + charges net of the monthly tiers-payant benefit
+  (``LeaseArrearsFacts.monthly_net``): Visale counts unpaid rent and charges « aides au logement perçues par le
+  bailleur déduites » (visale.fr, FAQ bailleurs, gestion des impayés de loyer) and CCH art. R.824-1 counts « le
+  montant mensuel net du loyer et des charges » when the benefit is paid to the landlord.
+- **Days.** The state of the account "on" a date is taken at the end of that day: calls due that day and credits
+  received that day count. A call unpaid at the end of its due day is late from the next day, which is when
+  Visale says the arrears "occur" and when a threshold reached that day "constitutes" them (Visale's worked
+  example: rents due 05/07/24 and 05/08/24 unpaid → « date de constitution de l'impayé : 06/08/24 »).
+- **Episodes.** Arrears open at the end of the first day with an unpaid share and close (the clocks stop) at the
+  end of the first day the household owes nothing overdue. A new episode has a new first unpaid due date and
+  starts its clocks again from nothing.
+
+Figures (days, months, thresholds) are never written here: ``ArrearsParameters`` carries them, built from the
+versioned parameters (passerelle/reference/parameters.toml, « Impayés », and the Visale clock).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from datetime import date, timedelta
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from itertools import accumulate
+
+from agency_backoffice.models.ledger_enums import ArrearsTaskKind, BenefitPayer
+from capture.rules.locavantages import add_months
+
+ZERO = Decimal("0")
+CENT = Decimal("0.01")
+
+# Field name -> parameter key, in the order of the dataclass.
+PARAMETER_KEYS: dict[str, str] = {
+    "reminder_days": "arrears.reminder.days_after_due",
+    "notice_payment_days": "arrears.notice.payment_days",
+    "visale_full_months": "visale.arrears.constituted_full_months",
+    "visale_partial_months": "visale.arrears.constituted_partial_months",
+    "visale_notice_days": "visale.clock.formal_notice_days",
+    "visale_claim_days": "visale.clock.claim_days",
+    "caf_constituted_months": "arrears.caf.constituted_net_months",
+    "caf_report_months": "arrears.caf_report_months",
+    "fsl_trigger_months": "arrears.fsl.trigger_months",
+    "fsl_request_days": "arrears.fsl.request_days",
+    "ccapex_duration_months": "arrears.ccapex.trigger_duration_months",
+    "ccapex_rent_multiple": "arrears.ccapex.trigger_rent_multiple",
+    "ccapex_referral_days": "arrears.ccapex.referral_days",
+    "plan_proposal_days": "arrears.plan.proposal_days",
+    "plan_grace_days": "arrears.plan.grace_days",
+    "plan_max_instalments": "arrears.plan.max_instalments",
+    "ageing_first_days": "arrears.ageing.first_bucket_days",
+    "ageing_second_days": "arrears.ageing.second_bucket_days",
+    "ageing_third_days": "arrears.ageing.third_bucket_days",
+}
+# For ``parameter_rows_at(session, ARREARS_PARAMETER_KEYS, on)`` (the keys span the arrears. and visale. prefixes).
+ARREARS_PARAMETER_KEYS: tuple[str, ...] = tuple(PARAMETER_KEYS.values())
+
+# Why each clock exists, stored with the task (ArrearsTask.legal_basis holds up to 300 characters).
+LEGAL_BASIS: dict[ArrearsTaskKind, str] = {
+    ArrearsTaskKind.REMINDER: (
+        "Relance amiable par lettre simple dès la survenance de l'impayé (Visale, FAQ bailleurs : gestion des "
+        "impayés de loyer) ; délai : réglage de l'opérateur."
+    ),
+    ArrearsTaskKind.VISALE_NOTICE: (
+        "Visale : mise en demeure de régler sous huitaine, par lettre recommandée avec accusé de réception, au "
+        "plus tard 15 jours calendaires après la constitution de l'impayé (FAQ bailleurs Visale)."
+    ),
+    ArrearsTaskKind.VISALE_CLAIM: (
+        "Visale : déclarer l'impayé dans les 30 jours calendaires suivant sa constitution (bail, mise en demeure, "
+        "pièce d'identité, mandat, RIB), faute de quoi la garantie peut être refusée (FAQ bailleurs Visale)."
+    ),
+    ArrearsTaskKind.CAF_REPORT: (
+        "CCH art. L.824-1 et R.824-4 : le bailleur qui perçoit l'aide signale l'impayé à l'organisme payeur dans "
+        "les deux mois de sa constitution (R.824-1 : dette d'au moins deux mois de loyer et charges nets de l'aide)."
+    ),
+    ArrearsTaskKind.REPAYMENT_PLAN: (
+        "Médiation avant toute procédure (domain.md §8) ; loi 89-462 art. 24 V : délais de paiement dans la limite "
+        "de trois ans ; CCH art. R.824-4 à R.824-12 : plan d'apurement transmis à la CAF / MSA."
+    ),
+    ArrearsTaskKind.FSL_REQUEST: (
+        "Loi 90-449 art. 6 (fonds de solidarité pour le logement) ; CCH art. R.824-11 : le FSL peut être saisi en "
+        "même temps que l'organisme payeur ; conditions du règlement intérieur du FSL du département."
+    ),
+    ArrearsTaskKind.CCAPEX_REFERRAL: (
+        "Loi 90-449 art. 7-2 ; décret 2015-1384 art. 14 (seuils de 3 à 6 mois d'impayé ou de 3 à 6 fois le loyer "
+        "hors charges, par arrêté préfectoral) ; loi 89-462 art. 24 II : saisine deux mois avant toute assignation."
+    ),
+}
+_TASK_ORDER = tuple(ArrearsTaskKind)
+
+
+class InvalidArrearsParameters(ValueError):
+    """Parameters that cannot run the clocks, in French."""
+
+
+@dataclass(frozen=True)
+class ArrearsParameters:
+    """Every figure the arrears rules need, read once at the date of the computation."""
+
+    reminder_days: int
+    notice_payment_days: int
+    visale_full_months: int
+    visale_partial_months: int
+    visale_notice_days: int
+    visale_claim_days: int
+    caf_constituted_months: int
+    caf_report_months: int
+    fsl_trigger_months: Decimal
+    fsl_request_days: int
+    ccapex_duration_months: int
+    ccapex_rent_multiple: Decimal
+    ccapex_referral_days: int
+    plan_proposal_days: int
+    plan_grace_days: int
+    plan_max_instalments: int
+    ageing_first_days: int
+    ageing_second_days: int
+    ageing_third_days: int
+
+    def __post_init__(self) -> None:
+        for field in fields(self):
+            if getattr(self, field.name) < 0:
+                raise InvalidArrearsParameters(f"« {PARAMETER_KEYS[field.name]} » ne peut pas être négatif.")
+        if self.plan_max_instalments < 1:
+            raise InvalidArrearsParameters("Un plan d'apurement compte au moins une mensualité.")
+        if not 0 < self.ageing_first_days < self.ageing_second_days < self.ageing_third_days:
+            raise InvalidArrearsParameters("Les tranches de la balance âgée doivent être croissantes.")
+
+    @property
+    def ageing_limits(self) -> tuple[int, int, int]:
+        return (self.ageing_first_days, self.ageing_second_days, self.ageing_third_days)
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, object]) -> ArrearsParameters:
+        """Build from parameter key -> value: a ParameterValue, a Parameter row, or its text/int/Decimal value."""
+        kwargs: dict[str, int | Decimal] = {}
+        for field in fields(cls):
+            key = PARAMETER_KEYS[field.name]
+            if key not in values:
+                raise KeyError(key)
+            kwargs[field.name] = _number(key, values[key], integer=field.type in ("int", int))
+        return cls(**kwargs)  # type: ignore[arg-type]
+
+
+def _number(key: str, raw: object, *, integer: bool) -> int | Decimal:
+    """Read a value as int or Decimal, refusing floats (money and durations stay exact)."""
+    value = getattr(raw, "value", raw)
+    if isinstance(value, (float, bool)):
+        raise InvalidArrearsParameters(f"« {key} » : valeur {value!r} illisible.")
+    try:
+        number = Decimal(str(value).strip().replace(",", "."))
+    except InvalidOperation:
+        raise InvalidArrearsParameters(f"« {key} » : valeur {value!r} illisible.") from None
+    if not number.is_finite():
+        raise InvalidArrearsParameters(f"« {key} » : valeur {value!r} illisible.")
+    if integer:
+        if number != number.to_integral_value():
+            raise InvalidArrearsParameters(f"« {key} » : un nombre entier est attendu (lu {value!r}).")
+        return int(number)
+    return number
+
+
+# --- inputs ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Call:
+    """A debit of the lease: a rent call (rent + charges, the tiers-payant benefit expected split out).
+
+    A debit correction or a refund that the household owes is a ``Call`` too, due on its booking date, with no
+    benefit.
+    """
+
+    due_on: date
+    amount: Decimal
+    benefit: Decimal = ZERO
+    entry_id: int | None = None  # the ledger entry it stands for: positions map back to it (letters, tasks)
+
+    def __post_init__(self) -> None:
+        if self.amount < 0 or not ZERO <= self.benefit <= self.amount:
+            raise ValueError("a call is ≥ 0 and its benefit between 0 and its amount")
+
+    @property
+    def household_share(self) -> Decimal:
+        return self.amount - self.benefit
+
+
+@dataclass(frozen=True)
+class Credit:
+    """Money received on a date (> 0), or a reversal of money received (< 0: a failed debit, a refund).
+
+    ``housing_benefit`` marks the CAF/MSA tiers-payant payments (and their reversals).
+    """
+
+    on: date
+    amount: Decimal
+    housing_benefit: bool = False
+
+
+@dataclass(frozen=True)
+class LeaseArrearsFacts:
+    """One lease's account and what the clocks depend on."""
+
+    calls: tuple[Call, ...]
+    credits: tuple[Credit, ...]
+    monthly_rent: Decimal  # charges excluded (the CCAPEX threshold counts it)
+    monthly_charges: Decimal
+    monthly_benefit: Decimal = ZERO  # housing benefit paid to the operator each month (tiers payant)
+    visale: bool = False  # a Visale visa covers the lease on the dates concerned
+    benefit_payer: BenefitPayer | None = None  # who pays the benefit to the operator; None: no tiers payant
+
+    def __post_init__(self) -> None:
+        if min(self.monthly_rent, self.monthly_charges, self.monthly_benefit) < 0:
+            raise ValueError("monthly amounts are ≥ 0")
+        if self.monthly_benefit > self.monthly_rent + self.monthly_charges:
+            raise ValueError("the monthly benefit cannot exceed rent + charges")
+
+    @property
+    def monthly_net(self) -> Decimal:
+        """One "month" of arrears: rent + charges net of the tiers-payant benefit (Visale; CCH R.824-1)."""
+        return self.monthly_rent + self.monthly_charges - self.monthly_benefit
+
+
+# --- the account at a date ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CallPosition:
+    """What is left of a call's household share at a date, after allocating credits oldest due first."""
+
+    call: Call
+    paid: Decimal
+    unpaid: Decimal
+
+
+@dataclass(frozen=True)
+class _State:
+    due_count: int  # calls due by the date (a prefix of the sorted calls)
+    credit: Decimal  # household credit available, the benefit stream's surplus included
+    balance: Decimal  # household shares due - credit (< 0: in credit)
+    totally_unpaid: int  # calls due with a share > 0 that received nothing
+    first_unpaid: int | None  # index of the oldest call with an unpaid share
+
+
+class _Account:
+    """Sorted calls and cumulative sums, so that the state at any date costs a few bisections."""
+
+    def __init__(self, facts: LeaseArrearsFacts) -> None:
+        self.calls = sorted(facts.calls, key=lambda call: call.due_on)
+        self.due_dates = [call.due_on for call in self.calls]
+        self.shares_before = [ZERO, *accumulate(call.household_share for call in self.calls)]
+        self.benefits_before = [ZERO, *accumulate(call.benefit for call in self.calls)]
+        self.positive_before = [0, *accumulate(int(call.household_share > 0) for call in self.calls)]
+        household = sorted((c for c in facts.credits if not c.housing_benefit), key=lambda c: c.on)
+        benefit = sorted((c for c in facts.credits if c.housing_benefit), key=lambda c: c.on)
+        self.household_dates = [credit.on for credit in household]
+        self.household_sums = [ZERO, *accumulate(credit.amount for credit in household)]
+        self.benefit_dates = [credit.on for credit in benefit]
+        self.benefit_sums = [ZERO, *accumulate(credit.amount for credit in benefit)]
+        self.event_dates = sorted({*self.due_dates, *self.household_dates, *self.benefit_dates})
+
+    def state(self, on: date) -> _State:
+        due = bisect_right(self.due_dates, on)
+        household = self.household_sums[bisect_right(self.household_dates, on)]
+        benefit = self.benefit_sums[bisect_right(self.benefit_dates, on)]
+        # The benefit stream's surplus (a CAF back-payment, an FSL paid as benefit…) covers household shares too;
+        # a negative total (a reversal beyond what was received) leaves nothing to allocate.
+        credit = max(ZERO, household + max(ZERO, benefit - self.benefits_before[due]))
+        shares = self.shares_before[: due + 1]
+        balance = shares[due] - credit
+        # Oldest due first: call i is untouched when the shares before it already use up the credit.
+        untouched_from = bisect_left(shares, credit, 0, due)
+        totally_unpaid = self.positive_before[due] - self.positive_before[untouched_from]
+        first_unpaid = bisect_right(shares, credit, 1, due + 1) - 1 if balance > 0 else None
+        return _State(due, credit, balance, totally_unpaid, first_unpaid)
+
+    def positions(self, on: date) -> list[CallPosition]:
+        state = self.state(on)
+        result = []
+        for index in range(state.due_count):
+            share = self.calls[index].household_share
+            paid = min(share, max(ZERO, state.credit - self.shares_before[index]))
+            result.append(CallPosition(self.calls[index], paid, share - paid))
+        return result
+
+
+def call_positions(facts: LeaseArrearsFacts, on: date) -> tuple[CallPosition, ...]:
+    """Each call due by the end of ``on`` with the part of its household share paid and unpaid."""
+    return tuple(_Account(facts).positions(on))
+
+
+def unpaid_positions(facts: LeaseArrearsFacts, on: date) -> tuple[CallPosition, ...]:
+    """The calls still (partly) unpaid at the end of ``on``: the rows of the letters' tables."""
+    return tuple(position for position in call_positions(facts, on) if position.unpaid > 0)
+
+
+def household_balance(facts: LeaseArrearsFacts, on: date) -> Decimal:
+    """What the household owes at the end of ``on`` (negative when it is in credit)."""
+    return _Account(facts).state(on).balance
+
+
+def arrears_amount(facts: LeaseArrearsFacts, on: date) -> Decimal:
+    """The household's unpaid shares at the end of ``on`` (0 when nothing is overdue)."""
+    return max(ZERO, household_balance(facts, on))
+
+
+# --- ageing ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ageing:
+    """Unpaid household shares by days late at the end of ``on``: up to each limit, then beyond the last."""
+
+    on: date
+    limits: tuple[int, int, int]
+    amounts: tuple[Decimal, Decimal, Decimal, Decimal]
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.amounts, ZERO)
+
+    @property
+    def labels(self) -> tuple[str, str, str, str]:
+        first, second, third = self.limits
+        return (
+            f"0 à {first} jours",
+            f"{first + 1} à {second} jours",
+            f"{second + 1} à {third} jours",
+            f"plus de {third} jours",
+        )
+
+    def __add__(self, other: Ageing) -> Ageing:
+        """Two leases of one household, at the same date and with the same limits."""
+        if (self.on, self.limits) != (other.on, other.limits):
+            raise ValueError("ageings add up only at the same date with the same buckets")
+        a, b = self.amounts, other.amounts
+        return Ageing(self.on, self.limits, (a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]))
+
+
+def ageing(facts: LeaseArrearsFacts, on: date, params: ArrearsParameters) -> Ageing:
+    """The ageing of a lease's arrears at the end of ``on`` (a call due that day is 0 days late)."""
+    limits = params.ageing_limits
+    amounts = [ZERO, ZERO, ZERO, ZERO]
+    for position in unpaid_positions(facts, on):
+        amounts[bisect_left(limits, (on - position.call.due_on).days)] += position.unpaid
+    return Ageing(on, limits, (amounts[0], amounts[1], amounts[2], amounts[3]))
+
+
+# --- episodes and the clocks ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Episode:
+    """An uninterrupted stretch of arrears and the dates its thresholds were reached (the day after, see top)."""
+
+    first_unpaid_due_on: date  # the due date of the oldest unpaid call when the arrears opened: the clocks start
+    cleared_on: date | None  # end of the day the household stopped owing anything overdue
+    constituted_on: date | None  # Visale sense: N full months unpaid, or partial arrears above M months
+    caf_constituted_on: date | None  # CCH R.824-1: a debt of at least N months net of the benefit
+    fsl_from: date | None  # the FSL threshold
+    ccapex_amount_from: date | None  # the debt reached the CCAPEX multiple of the rent excluding charges
+
+    @property
+    def occurred_on(self) -> date:
+        """The day the arrears "occur" in Visale's words: the day after the first unpaid due date."""
+        return self.first_unpaid_due_on + timedelta(days=1)
+
+    def ccapex_duration_from(self, params: ArrearsParameters) -> date:
+        """The day the arrears have lasted without interruption for the CCAPEX duration."""
+        return add_months(self.occurred_on, params.ccapex_duration_months)
+
+
+def arrears_episodes(facts: LeaseArrearsFacts, until: date, params: ArrearsParameters) -> tuple[Episode, ...]:
+    """Every episode of arrears up to the end of ``until``, oldest first (the last one may still be open)."""
+    return _episodes(_Account(facts), facts, until, params)
+
+
+def _episodes(
+    account: _Account, facts: LeaseArrearsFacts, until: date, params: ArrearsParameters
+) -> tuple[Episode, ...]:
+    net = facts.monthly_net
+    episodes: list[Episode] = []
+    current: dict[str, date | None] | None = None
+    start: date | None = None
+    for day in account.event_dates:
+        if day > until:
+            break
+        state = account.state(day)
+        if current is None and state.balance > 0:
+            assert state.first_unpaid is not None
+            start = account.calls[state.first_unpaid].due_on
+            current = dict.fromkeys(("constituted_on", "caf_constituted_on", "fsl_from", "ccapex_amount_from"))
+        if current is None or start is None:
+            continue
+        if state.balance <= 0:
+            episodes.append(Episode(start, day, **current))
+            current = None
+            continue
+        reached = day + timedelta(days=1)
+        thresholds = {
+            # Visale: « 2 mois de loyer + charges totalement impayés » or « le cumul des impayés partiels dépasse
+            # 1 mois » (strictly above), aides au logement perçues par le bailleur déduites.
+            "constituted_on": state.totally_unpaid >= params.visale_full_months
+            or state.balance > params.visale_partial_months * net,
+            # CCH R.824-1 al. 2: « au moins égale à deux fois le montant mensuel net du loyer et des charges ».
+            "caf_constituted_on": state.balance >= params.caf_constituted_months * net,
+            "fsl_from": state.balance >= params.fsl_trigger_months * net,
+            # Décret 2015-1384 art. 14: « équivalente à un multiple … du loyer mensuel hors charges ».
+            "ccapex_amount_from": state.balance >= params.ccapex_rent_multiple * facts.monthly_rent,
+        }
+        for name, met in thresholds.items():
+            if met and current[name] is None:
+                current[name] = reached
+    if current is not None and start is not None:
+        episodes.append(Episode(start, None, **current))
+    return tuple(episodes)
+
+
+@dataclass(frozen=True)
+class ArrearsTask:
+    """One clock: what to do by when, and why."""
+
+    kind: ArrearsTaskKind
+    due_on: date
+    label: str
+    legal_basis: str
+
+
+@dataclass(frozen=True)
+class ArrearsClocks:
+    """The open episode at a date (if any) and its tasks; no episode, no task."""
+
+    on: date
+    amount: Decimal
+    episode: Episode | None
+    tasks: tuple[ArrearsTask, ...]
+
+    @property
+    def first_unpaid_due_on(self) -> date | None:
+        return self.episode.first_unpaid_due_on if self.episode else None
+
+    @property
+    def constituted_on(self) -> date | None:
+        return self.episode.constituted_on if self.episode else None
+
+    def task(self, kind: ArrearsTaskKind) -> ArrearsTask | None:
+        return next((task for task in self.tasks if task.kind is kind), None)
+
+
+def _task(kind: ArrearsTaskKind, due_on: date, label: str | None = None) -> ArrearsTask:
+    return ArrearsTask(kind, due_on, label or kind.label, LEGAL_BASIS[kind])
+
+
+def arrears_clocks(
+    facts: LeaseArrearsFacts, on: date, params: ArrearsParameters, *, plan_active: bool = False
+) -> ArrearsClocks:
+    """The clocks running at the end of ``on``: a task per step whose starting event has happened.
+
+    Due dates may lie in the past (a step overdue) or the future (a deadline). Once the arrears are cleared there
+    is no task; a new episode starts its clocks again. ``plan_active``: a repayment plan is running and kept, so
+    no new plan is to be proposed (the other steps are obligations to the guarantor, the CAF, the CCAPEX).
+    """
+    account = _Account(facts)
+    episodes = _episodes(account, facts, on, params)
+    episode = episodes[-1] if episodes and episodes[-1].cleared_on is None else None
+    if episode is None:
+        return ArrearsClocks(on, ZERO, None, ())
+    tasks = [_task(ArrearsTaskKind.REMINDER, episode.first_unpaid_due_on + timedelta(days=params.reminder_days))]
+    constituted = episode.constituted_on
+    if constituted is not None and constituted <= on:
+        if facts.visale:
+            # Visale counts both delays from the constitution (« au plus tard dans les 15 jours calendaires suivant
+            # la constitution », « dans un délai de 30 jours calendaires »), not the claim from the notice. Its own
+            # example gives the claim on 06/09/24 for a constitution on 06/08/24 (a month): 30 days is never later.
+            tasks.append(_task(ArrearsTaskKind.VISALE_NOTICE, constituted + timedelta(days=params.visale_notice_days)))
+            tasks.append(_task(ArrearsTaskKind.VISALE_CLAIM, constituted + timedelta(days=params.visale_claim_days)))
+        if not plan_active:
+            tasks.append(_task(ArrearsTaskKind.REPAYMENT_PLAN, constituted + timedelta(days=params.plan_proposal_days)))
+    caf = episode.caf_constituted_on
+    if facts.benefit_payer is not None and caf is not None and caf <= on:
+        # CCH R.824-4: within two months of the constitution « sauf si la somme due a été, entre-temps, réglée en
+        # totalité » — a cleared episode has no task at all.
+        label = f"Signaler l'impayé à la {facts.benefit_payer.label}"
+        tasks.append(_task(ArrearsTaskKind.CAF_REPORT, add_months(caf, params.caf_report_months), label))
+    if episode.fsl_from is not None and episode.fsl_from <= on:
+        tasks.append(_task(ArrearsTaskKind.FSL_REQUEST, episode.fsl_from + timedelta(days=params.fsl_request_days)))
+    triggers = [episode.ccapex_amount_from, episode.ccapex_duration_from(params)]
+    ccapex = min((day for day in triggers if day is not None and day <= on), default=None)
+    if ccapex is not None:
+        tasks.append(_task(ArrearsTaskKind.CCAPEX_REFERRAL, ccapex + timedelta(days=params.ccapex_referral_days)))
+    tasks.sort(key=lambda task: (task.due_on, _TASK_ORDER.index(task.kind)))
+    return ArrearsClocks(on, max(ZERO, account.state(on).balance), episode, tuple(tasks))
+
+
+def notice_deadline(sent_on: date, params: ArrearsParameters) -> date:
+    """The payment deadline a formal notice gives (« sous huitaine » for Visale)."""
+    return sent_on + timedelta(days=params.notice_payment_days)
+
+
+# --- repayment plans ------------------------------------------------------------------------------------------
+
+
+class InvalidPlan(ValueError):
+    """A plan that cannot be scheduled, in French."""
+
+
+@dataclass(frozen=True)
+class Instalment:
+    number: int
+    due_on: date
+    amount: Decimal
+
+
+def plan_schedule(total: Decimal, months: int, first_due_on: date, params: ArrearsParameters) -> tuple[Instalment, ...]:
+    """Equal monthly instalments from ``first_due_on``; the last one takes the cents left so the sum is exact.
+
+    The regular instalment is truncated to the cent, never rounded up: the household's monthly effort is the
+    smaller figure and the last instalment carries the remainder (at most ``months - 1`` cents more).
+    """
+    if total <= 0 or total != total.quantize(CENT):
+        raise InvalidPlan("Le montant du plan doit être positif et exprimé au centime près.")
+    if not 1 <= months <= params.plan_max_instalments:
+        raise InvalidPlan(f"Un plan d'apurement compte de 1 à {params.plan_max_instalments} mensualités.")
+    regular = (total / months).quantize(CENT, rounding=ROUND_DOWN)
+    if regular <= 0:
+        raise InvalidPlan("Le montant est trop faible pour être réparti sur autant de mensualités.")
+    last = total - regular * (months - 1)
+    return tuple(
+        Instalment(number, add_months(first_due_on, number - 1), last if number == months else regular)
+        for number in range(1, months + 1)
+    )
+
+
+def plan_broken_on(
+    facts: LeaseArrearsFacts, total: Decimal, instalments: Sequence[Instalment], on: date, params: ArrearsParameters
+) -> date | None:
+    """The first check date (instalment due date + grace days, up to ``on``) at which the plan is not kept.
+
+    The plan is kept while the household pays its current shares and the instalments: at the end of each check
+    date its balance (every share due by then, less every credit by then) must not exceed the plan's ``total``
+    less the instalments due so far. Paying ahead is always fine; ``None`` while the plan is kept.
+    """
+    account = _Account(facts)
+    expected = total
+    for instalment in sorted(instalments, key=lambda item: item.due_on):
+        expected -= instalment.amount
+        check_on = instalment.due_on + timedelta(days=params.plan_grace_days)
+        if check_on > on:
+            return None
+        if account.state(check_on).balance > expected:
+            return check_on
+    return None
