@@ -14,7 +14,9 @@ from agency_backoffice import bp
 from agency_backoffice.arrears_forms import PlanForm, TaskDoneForm
 from agency_backoffice.models import ArrearsCase, ArrearsTask, Household, LedgerEntry, PlanStatus
 from agency_backoffice.operations import arrears as ops
+from agency_backoffice.operations import arrears_letters as letter_ops
 from agency_backoffice.operations import households as household_ops
+from agency_backoffice.operations import repayment_plans as plan_ops
 from agency_backoffice.queries import arrears as queries
 from agency_backoffice.rules import arrears as rules
 from passerelle import storage
@@ -82,7 +84,7 @@ def _render_case(
             ageing=rules.ageing(facts, today, params),
             tasks=sorted(case.tasks, key=lambda task: (task.due_on, task.id)),
             task_label=ops.task_label,
-            letter_kinds=ops.LETTER_NAMES,
+            letter_kinds=letter_ops.LETTER_NAMES,
             task_forms=task_forms,
             plan_form=plan_form,
             plan_running=any(plan.status is PlanStatus.ACTIVE for plan in case.plans),
@@ -135,10 +137,10 @@ def arrears_task_letter(case_id: int, task_id: int):
     session = db.session
     case = queries.get_case_for_staff_or_404(session, current_user, case_id)
     task = queries.get_task_or_404(case, task_id)
-    if task.kind not in ops.LETTER_NAMES:
+    if task.kind not in letter_ops.LETTER_NAMES:
         abort(404)
     try:
-        ops.task_letter(session, task, on=_today(), by=current_user)
+        letter_ops.task_letter(session, task, on=_today(), by=current_user)
     except ops.ArrearsError as error:
         session.rollback()
         case = queries.get_case_for_staff_or_404(session, current_user, case_id)
@@ -175,7 +177,7 @@ def arrears_plan_create(case_id: int):
     if form.validate_on_submit():
         assert form.total.data is not None and form.months.data is not None and form.first_due_on.data is not None
         try:
-            plan = ops.create_plan(
+            plan = plan_ops.create_plan(
                 session,
                 case,
                 total=form.total.data,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from wtforms import DateField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from agency_backoffice.models import MANUAL_PAYMENT_METHODS, BenefitPayer
 from passerelle.forms import Between, Form, FrenchDecimalField, choices
@@ -101,3 +101,21 @@ def today_default(form: PaymentForm | RefundForm | CorrectionForm, today: date) 
         field = getattr(form, name, None)
         if field is not None and field.data is None and not field.raw_data:
             field.data = today
+
+
+class RentSettingsForm(Form):
+    rent_call_day = IntegerField(
+        "Jour d'envoi des appels de loyer",
+        description="Chaque mois, à partir de ce jour, les appels du mois suivant sont émis (entre 1 et 28).",
+        validators=[
+            InputRequired("Indiquez le jour d'envoi des appels de loyer."),
+            NumberRange(1, 28, "Choisissez un jour entre 1 et 28 (un jour qui existe chaque mois)."),
+        ],
+    )
+    iban = StringField(
+        "IBAN du compte de l'organisme",
+        description="Il figure sur les avis d'échéance pour les virements des ménages ; les virements aux "
+        "propriétaires partent de ce compte.",
+        validators=[Optional(), Length(max=42)],
+    )
+    bic = StringField("BIC", validators=[Optional(), Length(max=11)])

@@ -11,7 +11,14 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from agency_backoffice import bp
-from agency_backoffice.ledger_forms import BenefitForm, CorrectionForm, PaymentForm, RefundForm, today_default
+from agency_backoffice.ledger_forms import (
+    BenefitForm,
+    CorrectionForm,
+    PaymentForm,
+    RefundForm,
+    RentSettingsForm,
+    today_default,
+)
 from agency_backoffice.models import BenefitPayer, EntryKind, Lease, LeaseStatus, LedgerEntry, PaymentMethod
 from agency_backoffice.operations import households as household_ops
 from agency_backoffice.operations import ledger as ops
@@ -20,9 +27,11 @@ from agency_backoffice.queries import ledger as queries
 from agency_backoffice.queries.leases import get_lease_for_staff_or_404
 from passerelle import storage
 from passerelle.audit import audit
+from passerelle.bank import clean_bic, clean_iban
 from passerelle.db import db
 from passerelle.formatting import PARIS, money, month_year
-from passerelle.forms import Form
+from passerelle.forms import Form, cleaned
+from passerelle.models import Organisation
 
 
 def _today() -> date:
@@ -262,3 +271,32 @@ def ledger_document(document_id: int) -> Response:
     )
     session.commit()
     return storage.send_stored(document.sha256, content_type="application/pdf", filename=document.filename)
+
+
+@bp.route("/reglages/loyers", methods=["GET", "POST"])
+def rent_settings():
+    """The operator's rent call day and bank account (on the notices; the owners' payouts leave from it)."""
+    session = db.session
+    operator = session.get_one(Organisation, current_user.organisation_id)
+    form = RentSettingsForm(obj=operator)
+    if form.is_submitted():
+        valid = form.validate()  # then the bank checks, so that every error shows at once
+        iban = cleaned(form.iban, clean_iban) if (form.iban.data or "").strip() else None
+        bic = cleaned(form.bic, clean_bic)
+        if valid and not form.iban.errors and not form.bic.errors:
+            operator.rent_call_day = form.rent_call_day.data
+            operator.iban, operator.bic = iban, bic
+            audit(
+                session,
+                actor=current_user,
+                action="organisation.rent_settings",
+                object_type="organisation",
+                object_id=operator.id,
+                rent_call_day=operator.rent_call_day,
+                iban_end=(iban or "")[-4:] or None,
+            )
+            session.commit()
+            flash("Réglages des loyers enregistrés.", "success")
+            return redirect(url_for("agency_backoffice.rent_settings"))
+    status = 422 if form.errors else 200
+    return render_template("agency_backoffice/rent_settings.html", form=form, operator=operator), status

@@ -22,6 +22,7 @@ from agency_backoffice import bp as staff_bp
 from agency_backoffice.models import EntryKind, LeaseStatus, LedgerEntry, PaymentLink, PaymentLinkStatus
 from agency_backoffice.operations import payments as ops
 from agency_backoffice.operations.ledger_documents import lease_reference
+from agency_backoffice.operations.payment_events import apply_stripe_event
 from agency_backoffice.queries.leases import get_lease_for_staff_or_404
 from agency_backoffice.queries.ledger import lease_calls
 from passerelle.audit import audit
@@ -273,7 +274,7 @@ def stripe_webhook():
         current_app.logger.warning("Notification Stripe refusée (%s) : %s", error.reason, error)
         return {"error": error.reason, "message": str(error)}, 400
     try:
-        outcome = ops.apply_stripe_event(session, event.to_dict(), gateway=gateway, now=utcnow())
+        outcome = apply_stripe_event(session, event.to_dict(), gateway=gateway, now=utcnow())
         session.commit()
     except PaymentUnavailable as error:
         # Stripe could not be asked about the payment: answer an error so that Stripe delivers the event again.

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from agency_backoffice.operations import statements as ops
+from agency_backoffice.rules.statements import of_month
 from passerelle.jobs import JobReport
 
 
@@ -21,8 +22,8 @@ def owner_statements(session: Session, on: date) -> JobReport:
             mails.append(
                 (
                     landlord.email,
-                    f"Votre relevé {ops.of_month(run.period)} est disponible",
-                    f"Bonjour,\n\nVotre relevé {ops.of_month(run.period)} est disponible dans votre espace "
+                    f"Votre relevé {of_month(run.period)} est disponible",
+                    f"Bonjour,\n\nVotre relevé {of_month(run.period)} est disponible dans votre espace "
                     f"propriétaire sur Passerelle (rubrique « Mes relevés »).\n\nCordialement,\nPasserelle",
                 )
             )

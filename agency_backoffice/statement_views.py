@@ -11,9 +11,11 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response as BaseResponse
 
 from agency_backoffice import bp
+from agency_backoffice.operations import payouts as payout_ops
 from agency_backoffice.operations import statements as ops
 from agency_backoffice.queries import statements as queries
 from agency_backoffice.rules.ledger import month_start
+from agency_backoffice.rules.statements import of_month
 from agency_backoffice.statement_forms import IssueStatementsForm, PayoutBatchForm
 from capture.rules.locavantages import add_months
 from passerelle import storage
@@ -70,7 +72,7 @@ def _render_statements(form: IssueStatementsForm | None = None, *, status: int =
             statements=statements,
             previous=_previous_month(today),
             issue_form=form or IssueStatementsForm(formdata=None),
-            of_month=ops.of_month,
+            of_month=of_month,
         ),
         status,
     )
@@ -105,7 +107,7 @@ def statements_issue():
         session.rollback()
         flash("Les relevés viennent d'être établis par ailleurs : les voici.", "info")
         return redirect(url_for("agency_backoffice.statements"))
-    month = ops.of_month(run.period)
+    month = of_month(run.period)
     if run.created:
         count = len(run.created)
         flash(f"{count} relevé{'s' if count > 1 else ''} {month} établi{'s' if count > 1 else ''}.", "success")
@@ -140,10 +142,10 @@ def statement_pdf(statement_id: int) -> Response:
 def _render_payouts(period: date, form: PayoutBatchForm | None = None, *, status: int = 200) -> tuple[str, int]:
     session, today = db.session, _today()
     operator = _operator()
-    plan = ops.payout_plan(session, operator, period, on=today)
+    plan = payout_ops.payout_plan(session, operator, period, on=today)
     form = form or PayoutBatchForm(
         formdata=None,
-        data={"month": f"{period:%Y-%m}", "execution_date": ops.default_execution_date(period, today)},
+        data={"month": f"{period:%Y-%m}", "execution_date": payout_ops.default_execution_date(period, today)},
     )
     audit(
         session,
@@ -163,7 +165,7 @@ def _render_payouts(period: date, form: PayoutBatchForm | None = None, *, status
             plan=plan,
             batches=queries.operator_batches(session, operator.id, period),
             form=form,
-            of_month=ops.of_month,
+            of_month=of_month,
         ),
         status,
     )
@@ -182,7 +184,7 @@ def payout_create() -> BaseResponse | tuple[str, int]:
     period = _month(form.month.data) or _previous_month(_today())
     if form.validate_on_submit():
         try:
-            batch = ops.create_payout_batch(
+            batch = payout_ops.create_payout_batch(
                 session,
                 _operator(),
                 period,
@@ -190,9 +192,9 @@ def payout_create() -> BaseResponse | tuple[str, int]:
                 by=current_user,
                 now=datetime.now(UTC),
             )
-        except (ops.PayoutError, IntegrityError) as error:
+        except (payout_ops.PayoutError, IntegrityError) as error:
             session.rollback()
-            message = str(error) if isinstance(error, ops.PayoutError) else "Un autre lot vient d'être créé."
+            message = str(error) if isinstance(error, payout_ops.PayoutError) else "Un autre lot vient d'être créé."
             form.form_errors.append(message)
         else:
             session.commit()

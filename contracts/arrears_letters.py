@@ -275,7 +275,7 @@ def render_reminder_letter(doc: ReminderLetter) -> bytes:
 class FormalNotice:
     file: ArrearsFile
     referent: Referent
-    pay_by: date  # the deadline (« sous huitaine » for Visale: rules.arrears.notice_deadline)
+    pay_by: date  # the deadline (« sous huitaine » for Visale: rules.arrears_clocks.notice_deadline)
     registered_number: str | None = None  # the registered letter's number, once posted
     reminder_sent_on: date | None = None  # the relance amiable, when one was sent
     visale: bool = False  # the lease is covered by Visale: the claim follows

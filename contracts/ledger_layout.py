@@ -8,7 +8,8 @@ their text: ``CachedParagraph`` and ``LedgerStory`` remember how a paragraph is 
 from __future__ import annotations
 
 import calendar
-from collections.abc import Sequence
+import zlib
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -19,9 +20,10 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
+from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Table, TableStyle
 
-from contracts.agreement_layout import BLUE, GREY, MARGIN, Story, pdf_text
+from contracts.agreement_layout import BLUE, FONT, FONT_BOLD, FONT_ITALIC, GREY, MARGIN, Story, pdf_text
 from contracts.residential_lease import names
 from contracts.typography import MONTHS, NBSP, date_in_words, money
 
@@ -63,6 +65,7 @@ def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
 def clear_layout_cache() -> None:
     _parsed.clear()
     _broken.clear()
+    _subsets.clear()
 
 
 class CachedParagraph(Paragraph):
@@ -107,6 +110,43 @@ class CachedParagraph(Paragraph):
         return parts
 
 
+# Each PDF embeds the subset of the font it uses: the ASCII characters and, in order of first use, the others
+# (é, €, «…). A month's receipts use very few distinct subsets: each is built and compressed once, and the same
+# bytes are embedded again (Length1, Filter and Length as reportlab writes them).
+_subsets: dict[tuple[str, tuple[int, ...]], tuple[bytes, bytes]] = {}
+
+
+def _subset(face: Any, subset: Sequence[int]) -> tuple[bytes, bytes]:
+    key = (face.filename, tuple(subset))
+    found = _subsets.get(key)
+    if found is None:
+        raw = face.__class__.makeSubset(face, subset)
+        found = (raw, zlib.compress(raw))
+        _remember(_subsets, key, found)
+    return found
+
+
+def _remembering(face: Any, add_subset_objects: Callable[..., Any]) -> Callable[..., Any]:
+    def add(doc: Any, fontname: str, subset: Sequence[int]) -> Any:
+        reference = add_subset_objects(doc, fontname, subset)
+        stream = doc.idToObject.get(f"fontFile:{face.filename}({fontname})")
+        if stream is not None and stream.filters == [pdfdoc.PDFZCompress]:
+            stream.content = _subset(face, subset)[1]  # what the FlateDecode filter would have written
+            stream.dictionary["Filter"] = pdfdoc.PDFArray([pdfdoc.PDFName(pdfdoc.PDFZCompress.pdfname)])
+        return reference
+
+    return add
+
+
+def remember_font_subsets() -> None:
+    """Have the fonts of contracts/agreement_layout.py build and compress each distinct subset once (idempotent)."""
+    for name in (FONT, FONT_BOLD, FONT_ITALIC, f"{FONT}-BoldItalic"):
+        face = pdfmetrics.getFont(name).face
+        if "addSubsetObjects" not in vars(face):
+            face.makeSubset = lambda subset, face=face: _subset(face, subset)[0]
+            face.addSubsetObjects = _remembering(face, face.addSubsetObjects)
+
+
 _LEDGER_STYLES: dict[str, ParagraphStyle] = {}
 
 
@@ -118,6 +158,7 @@ class LedgerStory(Story):
         super().__init__()
         if not _LEDGER_STYLES:
             _LEDGER_STYLES.update(self.style)
+            remember_font_subsets()
         self.style = _LEDGER_STYLES
 
     def para(self, text: str, style: str = "body", *, markup: bool = False) -> None:

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
-from schwifty import BIC, IBAN
-from schwifty.exceptions import SchwiftyException
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from capture import operations as capture_ops
 from landlord_portal import bp
 from passerelle.audit import audit
+from passerelle.bank import clean_bic, clean_iban
 from passerelle.db import db
-from passerelle.forms import Form
+from passerelle.forms import Form, cleaned
 
 
 class BankDetailsForm(Form):
@@ -33,23 +32,6 @@ class BankDetailsForm(Form):
     )
 
 
-def _iban(value: str) -> tuple[str | None, str | None]:
-    try:
-        iban = IBAN(value)
-    except SchwiftyException:
-        return None, "Cet IBAN n'est pas valide : vérifiez-le sur votre relevé d'identité bancaire."
-    return iban.compact, None
-
-
-def _bic(value: str) -> tuple[str | None, str | None]:
-    if not value.strip():
-        return None, None
-    try:
-        return str(BIC(value.strip().upper())), None
-    except SchwiftyException:
-        return None, "Ce BIC n'est pas valide (8 ou 11 caractères, par exemple AGRIFRPP)."
-
-
 @bp.route("/coordonnees-bancaires", methods=["GET", "POST"])
 def bank_details():
     session = db.session
@@ -59,13 +41,9 @@ def bank_details():
         return redirect(url_for("landlord_portal.profile", next=url_for("landlord_portal.bank_details")))
     form = BankDetailsForm(obj=landlord)
     if form.validate_on_submit():
-        iban, iban_error = _iban(form.iban.data or "")
-        bic, bic_error = _bic(form.bic.data or "")
-        if iban_error:
-            form.iban.errors = [*form.iban.errors, iban_error]
-        if bic_error:
-            form.bic.errors = [*form.bic.errors, bic_error]
-        if not iban_error and not bic_error:
+        iban = cleaned(form.iban, clean_iban)
+        bic = cleaned(form.bic, clean_bic)
+        if iban is not None and not form.bic.errors:
             landlord.account_holder = (form.account_holder.data or "").strip()
             landlord.iban, landlord.bic = iban, bic
             # Never the IBAN itself in the audit log: its last four characters are enough to recognise it.

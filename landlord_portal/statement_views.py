@@ -8,8 +8,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from agency_backoffice.models import OwnerStatement
-from agency_backoffice.operations.statements import of_month
 from agency_backoffice.queries import statements as queries
+from agency_backoffice.rules.statements import of_month
 from landlord_portal import bp
 from passerelle import storage
 from passerelle.audit import audit

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectMultipleField, StringField, ValidationError
+from wtforms import Field, SelectChoice, SelectMultipleField, StringField, ValidationError
 from wtforms.fields import DecimalField
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -70,6 +70,15 @@ class Between:
             return
         if (self.minimum is not None and value < self.minimum) or (self.maximum is not None and value > self.maximum):
             raise ValidationError(self.message)
+
+
+def cleaned(field: Field, clean: Callable[[str], str | None]) -> str | None:
+    """Run a cleaner that raises ValueError with a French message; the message becomes the field's error."""
+    try:
+        return clean(field.data or "")
+    except ValueError as error:
+        field.errors = [*field.errors, str(error)]
+        return None
 
 
 def choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:

@@ -34,7 +34,9 @@ from agency_backoffice.models import (
     VisaleArea,
 )
 from agency_backoffice.operations import arrears as ops
+from agency_backoffice.operations import arrears_letters as letter_ops
 from agency_backoffice.operations import ledger as ledger_ops
+from agency_backoffice.operations import repayment_plans as plan_ops
 from agency_backoffice.queries import arrears as queries
 from agency_backoffice.rules.arrears import Call, Credit
 from capture.models import IMLMode
@@ -268,7 +270,7 @@ def test_acceptance_4_visale_caf_and_plan_deadlines(session, make, staff, visale
     # The plan, agreed on 20 May: the whole debt, 1,050.00, in 9 instalments from 15 June. 1,050 / 9 = 116.666…
     # truncated to 116.66 (never rounded up against the household); the last takes the rest: 1,050 − 8 × 116.66 =
     # 1,050 − 933.28 = 116.72. Due on the 15th of June 2026 … February 2027.
-    plan = ops.create_plan(
+    plan = plan_ops.create_plan(
         session, case, total=D("1050.00"), months=9, first_due_on=date(2026, 6, 15), today=date(2026, 5, 20), by=staff
     )
     assert [(i.due_on, i.amount) for i in plan.instalments] == [
@@ -384,7 +386,7 @@ def test_a_plan_is_completed_when_the_debt_is_repaid(session, make, operator, st
     case = case_of(session, lease)
     assert case is not None
     # Owed at the end of 10 April: 550 × 2 = 1,100; a plan of 2 instalments of 550 from 20 April.
-    plan = ops.create_plan(
+    plan = plan_ops.create_plan(
         session, case, total=D("1100"), months=2, first_due_on=date(2026, 4, 20), today=date(2026, 4, 10), by=staff
     )
     pay(session, lease, staff, date(2026, 4, 20), "550.00")
@@ -405,16 +407,20 @@ def test_plan_and_task_refusals_are_french_and_save_nothing(session, make, opera
     assert case is not None
     on = date(2026, 3, 20)
     with pytest.raises(ops.ArrearsError) as error:
-        ops.create_plan(session, case, total=D("500"), months=2, first_due_on=date(2026, 4, 1), today=on, by=staff)
+        plan_ops.create_plan(session, case, total=D("500"), months=2, first_due_on=date(2026, 4, 1), today=on, by=staff)
     assert (error.value.field, str(error.value)) == (
         "total",
         "Le plan reprend toute la dette du ménage au 20 mars 2026 : 550,00\u00a0€, et non 500,00\u00a0€.",
     )
     with pytest.raises(ops.ArrearsError) as error:
-        ops.create_plan(session, case, total=D("550"), months=37, first_due_on=date(2026, 4, 1), today=on, by=staff)
+        plan_ops.create_plan(
+            session, case, total=D("550"), months=37, first_due_on=date(2026, 4, 1), today=on, by=staff
+        )
     assert error.value.field == "months" and "de 1 à 36 mensualités" in str(error.value)
     with pytest.raises(ops.ArrearsError) as error:
-        ops.create_plan(session, case, total=D("550"), months=2, first_due_on=date(2026, 3, 19), today=on, by=staff)
+        plan_ops.create_plan(
+            session, case, total=D("550"), months=2, first_due_on=date(2026, 3, 19), today=on, by=staff
+        )
     assert error.value.field == "first_due_on"
     (reminder,) = case.tasks
     with pytest.raises(ops.ArrearsError) as error:
@@ -431,7 +437,7 @@ def test_the_letters_of_the_clocks_are_stored_on_their_tasks(session, make, staf
     tasks = {task.kind: task for task in case.tasks}
     on = date(2026, 5, 20)
     for kind in (K.REMINDER, K.VISALE_NOTICE, K.CAF_REPORT):
-        ops.task_letter(session, tasks[kind], on=on, by=staff)
+        letter_ops.task_letter(session, tasks[kind], on=on, by=staff)
         sha = tasks[kind].document_sha256
         assert sha is not None and storage.read(sha).startswith(b"%PDF-")
     assert tasks[K.REMINDER].document_filename == f"relance-amiable-dossier-{case.id}-2026-05-20.pdf"
@@ -448,7 +454,7 @@ def test_the_letters_of_the_clocks_are_stored_on_their_tasks(session, make, staf
     assert "200,00 € par mois ; part du ménage : 450,00 €" in report
     # Same data, same day: the same bytes.
     before = tasks[K.VISALE_NOTICE].document_sha256
-    ops.task_letter(session, tasks[K.VISALE_NOTICE], on=on, by=staff)
+    letter_ops.task_letter(session, tasks[K.VISALE_NOTICE], on=on, by=staff)
     assert tasks[K.VISALE_NOTICE].document_sha256 == before
     with pytest.raises(ops.ArrearsError):
-        ops.task_letter(session, tasks[K.FSL_REQUEST], on=on, by=staff)
+        letter_ops.task_letter(session, tasks[K.FSL_REQUEST], on=on, by=staff)

@@ -1,4 +1,5 @@
-"""Arrears rules (agency_backoffice/rules/arrears.py) on fixture histories whose clocks are worked out by hand.
+"""Arrears rules (agency_backoffice/rules/arrears.py, arrears_clocks.py, repayment_plans.py) on fixture histories
+whose clocks are worked out by hand.
 
 Figures come from passerelle/reference/parameters.toml at a date (no database): reminder 10 days after the first
 unpaid due date; Visale constituted at 2 full months unpaid or partial arrears above 1 month, notice within 15
@@ -27,27 +28,26 @@ from agency_backoffice.models.ledger_enums import ArrearsTaskKind as K
 from agency_backoffice.models.ledger_enums import BenefitPayer
 from agency_backoffice.rules.arrears import (
     ARREARS_PARAMETER_KEYS,
-    LEGAL_BASIS,
     Ageing,
     ArrearsParameters,
     Call,
     Credit,
-    Episode,
-    Instalment,
     InvalidArrearsParameters,
-    InvalidPlan,
     LeaseArrearsFacts,
     ageing,
     arrears_amount,
-    arrears_clocks,
-    arrears_episodes,
     call_positions,
     household_balance,
-    notice_deadline,
-    plan_broken_on,
-    plan_schedule,
     unpaid_positions,
 )
+from agency_backoffice.rules.arrears_clocks import (
+    LEGAL_BASIS,
+    Episode,
+    arrears_clocks,
+    arrears_episodes,
+    notice_deadline,
+)
+from agency_backoffice.rules.repayment_plans import Instalment, InvalidPlan, plan_broken_on, plan_schedule
 from capture.rules.locavantages import add_months
 from passerelle.reference.importers import DEFAULT_PARAMETERS_FILE
 from passerelle.reference.queries import ParameterValue, convert

@@ -98,7 +98,7 @@ def test_a_payment_settles_the_oldest_month_and_issues_its_quittance(client, ses
     documents = session.scalars(select(LedgerDocument).where(LedgerDocument.lease_id == lease.id)).all()
     assert sorted(d.kind.value for d in documents) == ["quittance", "recu"]
     quittance = next(d for d in documents if d.kind.value == "quittance")
-    assert f"Quittance de loyer {quittance.number}" in page
+    assert f"Quittance {quittance.number}" in page
     pdf = client.get(f"/agence/loyers/documents/{quittance.id}")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     body = pdf_text(pdf.data)
@@ -219,3 +219,23 @@ def test_another_operator_sees_nothing(client, make, session, lease) -> None:  #
     )
     assert response.status_code == 404
     assert f"Compte du bail n° {lease.id}" not in text(client.get("/agence/loyers"))
+
+
+def test_operator_rent_settings(client, session, staff, operator) -> None:  # type: ignore[no-untyped-def]
+    login_as(client, staff)
+    assert client.get("/agence/reglages/loyers").status_code == 200
+    refused = client.post(
+        "/agence/reglages/loyers", data={"rent_call_day": "31", "iban": "FR7630004000031234567890144", "bic": ""}
+    )
+    assert refused.status_code == 422
+    page = text(refused)
+    assert "entre 1 et 28" in page and "Cet IBAN n'est pas valide" in page
+    session.refresh(operator)
+    assert (operator.rent_call_day, operator.iban) == (25, None)
+    response = client.post(
+        "/agence/reglages/loyers",
+        data={"rent_call_day": "20", "iban": "FR76 3000 4000 0312 3456 7890 143", "bic": "BNPAFRPPXXX"},
+    )
+    assert response.status_code == 302
+    session.refresh(operator)
+    assert (operator.rent_call_day, operator.iban, operator.bic) == (20, "FR7630004000031234567890143", "BNPAFRPPXXX")

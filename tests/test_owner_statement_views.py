@@ -20,8 +20,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from agency_backoffice.models import OwnerStatement, PayoutBatch
-from agency_backoffice.operations.statements import of_month
 from agency_backoffice.rules.ledger import month_start
+from agency_backoffice.rules.statements import of_month
 from capture.rules.locavantages import add_months
 from passerelle import storage
 from passerelle.formatting import PARIS

@@ -14,8 +14,9 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from agency_backoffice.models import BenefitPayer, OwnerStatement, PaymentMethod, PayoutBatch
-from agency_backoffice.operations import ledger
+from agency_backoffice.operations import ledger, payouts
 from agency_backoffice.operations import statements as ops
+from agency_backoffice.rules import statements as rules
 from agency_backoffice.statement_jobs import owner_statements
 from capture.models import IMLMode
 from passerelle import storage
@@ -105,7 +106,7 @@ def test_mandate_statement_collected_fees_and_payout(session, make, agency) -> N
     pdf = storage.read(statement.sha256)
     assert pdf.startswith(b"%PDF-") and statement.size == len(pdf)
     # Same statement, same bytes.
-    draft = ops.StatementDraft(agency.id, lease.landlord_id, OCTOBER, (ops.UnitLine.from_json(line),), D("0"))
+    draft = rules.StatementDraft(agency.id, lease.landlord_id, OCTOBER, (rules.UnitLine.from_json(line),), D("0"))
     assert ops.render_statement(draft, agency, lease.landlord, issued_on=NOVEMBER)[1] == pdf
 
 
@@ -207,7 +208,7 @@ def test_payout_batch_pays_each_statement_once(session, make, association) -> No
     wrong.unit.landlord.iban = "FR1420041010050500013M02607"  # the last digit changed: the RIB key is wrong
     ops.issue_owner_statements(session, on=NOVEMBER, operator_ids=[association.id])
 
-    plan = ops.payout_plan(session, association, OCTOBER, on=date(2026, 11, 22))
+    plan = payouts.payout_plan(session, association, OCTOBER, on=date(2026, 11, 22))
     assert {line.statement.landlord_id: line.problem is None for line in plan.lines} == {
         good.unit.landlord_id: True,
         other.unit.landlord_id: True,
@@ -219,7 +220,9 @@ def test_payout_batch_pays_each_statement_once(session, make, association) -> No
     assert landlord.id == missing.unit.landlord_id and draft.payout == D("250.00")
 
     now = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
-    batch = ops.create_payout_batch(session, association, OCTOBER, execution_date=date(2026, 11, 25), by=staff, now=now)
+    batch = payouts.create_payout_batch(
+        session, association, OCTOBER, execution_date=date(2026, 11, 25), by=staff, now=now
+    )
     assert batch.message_id == f"PASS-{association.id}-202610-1"
     # 520.00 (480.00 + 40.00) + 612.34 = 1132.34; the wrong IBAN is left out.
     assert (batch.count, batch.total) == (2, D("1132.34"))
@@ -250,11 +253,11 @@ def test_payout_batch_pays_each_statement_once(session, make, association) -> No
     assert good_statement.batch_id == other_statement.batch_id == batch.id
     assert statements[wrong.unit.landlord_id].batch_id is None
 
-    with pytest.raises(ops.PayoutError, match="Aucun relevé d’octobre 2026 à payer"):
-        ops.create_payout_batch(session, association, OCTOBER, execution_date=date(2026, 11, 25), by=staff, now=now)
+    with pytest.raises(payouts.PayoutError, match="Aucun relevé d’octobre 2026 à payer"):
+        payouts.create_payout_batch(session, association, OCTOBER, execution_date=date(2026, 11, 25), by=staff, now=now)
     # Once the IBAN is corrected, a second batch pays only that statement.
     wrong.unit.landlord.iban = OWNER_IBAN
-    second = ops.create_payout_batch(
+    second = payouts.create_payout_batch(
         session, association, OCTOBER, execution_date=date(2026, 11, 25), by=staff, now=now
     )
     assert (second.message_id, second.count, second.total) == (f"PASS-{association.id}-202610-2", 1, D("300.00"))
@@ -267,11 +270,11 @@ def test_payout_batch_refusals(session, make, association) -> None:  # type: ign
     entry.unit.landlord.iban = OWNER_IBAN
     ops.issue_owner_statements(session, on=NOVEMBER, operator_ids=[association.id])
     now = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
-    with pytest.raises(ops.PayoutError, match="ne peut pas être passée"):
-        ops.create_payout_batch(session, association, OCTOBER, execution_date=date(2026, 11, 21), by=staff, now=now)
+    with pytest.raises(payouts.PayoutError, match="ne peut pas être passée"):
+        payouts.create_payout_batch(session, association, OCTOBER, execution_date=date(2026, 11, 21), by=staff, now=now)
     association.iban = None
-    with pytest.raises(ops.PayoutError, match="IBAN et BIC"):
-        ops.create_payout_batch(session, association, OCTOBER, execution_date=date(2026, 11, 25), by=staff, now=now)
+    with pytest.raises(payouts.PayoutError, match="IBAN et BIC"):
+        payouts.create_payout_batch(session, association, OCTOBER, execution_date=date(2026, 11, 25), by=staff, now=now)
     assert session.scalar(select(func.count(PayoutBatch.id))) == 0
 
 
@@ -310,15 +313,15 @@ def test_a_negative_balance_is_carried_forward_never_paid_negative(session, make
 
 def test_fees_truncate_and_guaranteed_months_prorate() -> None:
     # 7 % × 600.50 = 42.035 → 42.03; 8.5 % × 99.99 = 8.49915 → 8.49; no rate, no fees.
-    assert ops.management_fees(D("600.50"), D("0.07")) == D("42.03")
-    assert ops.management_fees(D("99.99"), D("0.085")) == D("8.49")
-    assert ops.management_fees(D("650.50"), None) == D("0")
+    assert rules.management_fees(D("600.50"), D("0.07")) == D("42.03")
+    assert rules.management_fees(D("99.99"), D("0.085")) == D("8.49")
+    assert rules.management_fees(D("650.50"), None) == D("0")
     # February 2027 (28 days), agreement from the 15th: 14 days; 700 × 14 / 28 = 350.00, 45 × 14 / 28 = 22.50.
-    month = ops.guaranteed_month(D("700.00"), D("45.00"), date(2027, 2, 15), None, date(2027, 2, 1))
+    month = rules.guaranteed_month(D("700.00"), D("45.00"), date(2027, 2, 15), None, date(2027, 2, 1))
     assert month is not None and (month.rent, month.charges, month.whole) == (D("350.00"), D("22.50"), False)
-    assert ops.guaranteed_month(D("700.00"), D("45.00"), date(2027, 3, 1), None, date(2027, 2, 1)) is None
+    assert rules.guaranteed_month(D("700.00"), D("45.00"), date(2027, 3, 1), None, date(2027, 2, 1)) is None
     # Rent first: 500 rent; allocations 300 then 250 → (300, 0) then (200, 50).
-    assert ops.rent_first(D("500"), [(1, D("300")), (2, D("250"))]) == {
+    assert rules.rent_first(D("500"), [(1, D("300")), (2, D("250"))]) == {
         1: (D("300"), D("0")),
         2: (D("200"), D("50")),
     }

@@ -16,8 +16,8 @@ from flask.testing import FlaskClient
 
 from agency_backoffice.models import ArrearsTaskKind, LeaseDocumentKind, PaymentMethod, RentRevision, RevisionStatus
 from agency_backoffice.operations import arrears as arrears_ops
+from agency_backoffice.operations import arrears_letters, ledger_documents, payouts, repayment_plans
 from agency_backoffice.operations import ledger as ledger_ops
-from agency_backoffice.operations import ledger_documents
 from agency_backoffice.operations import statements as statement_ops
 from agency_backoffice.queries import arrears as arrears_queries
 from agency_backoffice.rules.arrears import arrears_amount
@@ -261,6 +261,10 @@ EXPECTATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("landlord_portal.rent_revision", "POST"): everyone(OK),  # empty form shown again with its French errors
     ("rent_revision_api.rent_revision_create", "POST"): everyone(400),
     ("agency_backoffice.rents", "GET"): only(Role.AGENCY_STAFF),
+    ("agency_backoffice.rent_settings", "GET"): only(Role.AGENCY_STAFF),
+    ("agency_backoffice.rent_settings", "POST"): expect(
+        anonymous=LOGIN, landlord=FORBIDDEN, staff=422, metro=FORBIDDEN, admin=FORBIDDEN
+    ),  # empty form: shown again with its errors
     ("agency_backoffice.arrears", "GET"): only(Role.AGENCY_STAFF),
     ("agency_backoffice.arrears_case", "GET"): operator_1_only(),
     ("agency_backoffice.arrears_task_done", "POST"): operator_1_only(422),  # empty form
@@ -457,7 +461,7 @@ def world(app: Flask, make: Factory, parameters: None) -> World:
             make.session, on=next_month(call.period), operator_ids=[operator_1.id]
         )
         statement = next(s for s in run.created if s.landlord_id == unit.landlord.id)
-        batch = statement_ops.create_payout_batch(
+        batch = payouts.create_payout_batch(
             make.session, operator_1, call.period, execution_date=date.today(), by=staff_op1, now=datetime.now(UTC)
         )
         # The bail glissant's first month left unpaid: an arrears case, its reminder letter, a repayment plan.
@@ -466,9 +470,9 @@ def world(app: Flask, make: Factory, parameters: None) -> World:
         arrears_ops.run_arrears_clocks(make.session, today, operator_ids=[operator_1.id])
         arrears_case = arrears_queries.open_cases_of(make.session, [glissant.id])[glissant.id]
         reminder = next(t for t in arrears_case.tasks if t.kind is ArrearsTaskKind.REMINDER)
-        arrears_ops.task_letter(make.session, reminder, on=today, by=staff_op1)
+        arrears_letters.task_letter(make.session, reminder, on=today, by=staff_op1)
         debt = arrears_amount(arrears_queries.lease_facts(make.session, glissant.id, today), today)
-        plan = arrears_ops.create_plan(
+        plan = repayment_plans.create_plan(
             make.session, arrears_case, total=debt, months=2, first_due_on=today, today=today, by=staff_op1
         )
         # A yearly IRL revision of the lease, waiting for its index.

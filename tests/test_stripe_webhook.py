@@ -27,6 +27,7 @@ from agency_backoffice.models import (
     StripeEvent,
 )
 from agency_backoffice.operations import ledger as ledger_ops
+from agency_backoffice.operations import payment_events
 from agency_backoffice.operations import payments as ops
 from agency_backoffice.queries.ledger import lease_balance
 from agency_backoffice.rules.ledger import month_start
@@ -398,13 +399,13 @@ def test_a_delivery_that_did_not_see_a_concurrent_payment_is_stopped_by_the_data
         for event_id in ("evt_race_1", "evt_race_2")
     )
     assert deliver(client, first).status_code == 200
-    real_entry, reads = ops._entry, []
+    real_entry, reads = payment_events._entry, []
 
     def stale_first_read(session_: Session, external_id: str) -> LedgerEntry | None:
         reads.append(external_id)
         return None if len(reads) == 1 else real_entry(session_, external_id)
 
-    monkeypatch.setattr(ops, "_entry", stale_first_read)
+    monkeypatch.setattr(payment_events, "_entry", stale_first_read)
     response = deliver(client, second)
     assert (response.status_code, response.json["outcome"]) == (200, "paiement déjà enregistré")
     assert reads[:2] == [intent_id, intent_id]  # the stale read, then the read after the refused insert

@@ -1,4 +1,4 @@
-"""Owner statements (relevé de gérance) for a month, and the SEPA credit transfer batches that pay them.
+"""Owner statements (relevé de gérance) for a month: the drafts of what each owner is owed, and their issue.
 
 What an operator owes an owner for month M:
 - a unit the owner lets directly (mandate, or a bail glissant after its slide): the money collected for them —
@@ -12,228 +12,51 @@ What an operator owes an owner for month M:
   (domain.md §2: « même si le logement est vide ou si l'occupant ne paie pas »); each month once, and a month
   with no statement (the owner's IBAN was missing) goes on the next one.
 Nothing from before the operator's first statement is swept up: statements start with the operator's first.
+The arithmetic and the content of a statement are pure rules (agency_backoffice/rules/statements.py); the SEPA
+credit transfer batches that pay the statements are in agency_backoffice/operations/payouts.py.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
-from decimal import ROUND_DOWN, Decimal
-from typing import Any, cast
+from datetime import date
+from decimal import Decimal
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from agency_backoffice.models import Lease, OwnerStatement, PaymentMethod, PayoutBatch
+from agency_backoffice.models import Lease, OwnerStatement, PaymentMethod
 from agency_backoffice.operations.ledger_documents import lease_reference
 from agency_backoffice.queries import statements as queries
-from agency_backoffice.rules.ledger import CENT, ZERO, month_end, month_start, next_month, periods_between, prorate
+from agency_backoffice.rules.ledger import ZERO, month_start, periods_between
+from agency_backoffice.rules.statements import (
+    GuaranteedMonth,
+    StatementDraft,
+    UnitLine,
+    guaranteed_month,
+    management_fees,
+    of_month,
+    rent_first,
+    statement_number,
+    transfer_day,
+)
 from capture.models import Agreement, Landlord, Unit
 from capture.operations.agreement_documents import operator_party, owner_party, unit_address
 from capture.rules.indicators import SLIDE_END_REASON
 from capture.rules.locavantages import add_months
 from contracts import owner_statement as document
 from contracts.ledger_layout import period_text
-from contracts.sepa_transfer import Debtor, SepaTransferError, Transfer, build_credit_transfer
-from contracts.typography import MONTHS, date_in_words, money
+from contracts.typography import date_in_words, money
 from passerelle import storage
-from passerelle.audit import audit
-from passerelle.formatting import PARIS
-from passerelle.models import Organisation, OrganisationKind, User
+from passerelle.models import Organisation, OrganisationKind
 
 # A payment recorded with a date more than a year back is not swept onto a statement (nor looked for).
 LATE_WINDOW_MONTHS = 12
-# Statements go out on the 1st for the month before; the transfer is announced for the 5th.
-PAYOUT_DAY = 5
 
 
-class PayoutError(ValueError):
-    """A payout batch refused, in French."""
-
-
-# --- arithmetic (pure) -------------------------------------------------------------------------------------------
-
-
-def management_fees(rent_collected: Decimal, rate: Decimal | None) -> Decimal:
-    """Fees on the rent collected, charges excluded (the mandate's article 5: « des loyers hors charges
-    effectivement encaissés », contracts/mandate.py), truncated to the cent: a fraction of a cent is never taken
-    from the owner (as the ledger never rounds up against the household: rules/ledger.py prorate)."""
-    if rate is None or rent_collected <= 0:
-        return ZERO
-    return (rent_collected * rate).quantize(CENT, rounding=ROUND_DOWN)
-
-
-@dataclass(frozen=True)
-class GuaranteedMonth:
-    rent: Decimal
-    charges: Decimal
-    start: date
-    end: date
-
-    @property
-    def whole(self) -> bool:
-        return self.start.day == 1 and self.end == month_end(self.start)
-
-
-def guaranteed_month(
-    rent: Decimal, charges: Decimal, starts_on: date, ended_on: date | None, period: date
-) -> GuaranteedMonth | None:
-    """The main lease's rent for the days of ``period`` the agreement runs (first and last months prorated by days,
-    truncated to the cent as every prorated rent), or None outside the agreement."""
-    first, last = month_start(period), month_end(period)
-    start = max(first, starts_on)
-    end = last if ended_on is None else min(last, ended_on)
-    if end < start:
-        return None
-    days, days_in_month = (end - start).days + 1, last.day
-    return GuaranteedMonth(
-        rent=prorate(rent, days, days_in_month), charges=prorate(charges, days, days_in_month), start=start, end=end
-    )
-
-
-def rent_first(rent: Decimal, allocations: Iterable[tuple[int, Decimal]]) -> dict[int, tuple[Decimal, Decimal]]:
-    """Split each allocation of a call into (rent, charges), in the order they settled it: rent first, then the
-    charges provision. No rule decides how a partial payment divides; a fixed order counts each cent once."""
-    split: dict[int, tuple[Decimal, Decimal]] = {}
-    settled = ZERO
-    for allocation_id, amount in allocations:
-        rent_part = max(ZERO, min(rent, settled + amount) - min(rent, settled))
-        split[allocation_id] = (rent_part, amount - rent_part)
-        settled += amount
-    return split
-
-
-def of_month(period: date) -> str:
-    """« d'octobre 2026 », « de novembre 2026 »."""
-    name = MONTHS[period.month - 1]
-    return f"{'d’' if name[0] in 'aeiou' else 'de '}{name} {period.year}"
-
-
-# --- what a statement says -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True)
-class UnitLine:
-    """One unit on a statement; stored as JSON in ``OwnerStatement.lines`` (amounts as strings)."""
-
-    guaranteed: bool
-    unit_id: int
-    agreement_id: int
-    lease_id: int | None
-    month: date | None = None  # sous-location: the month of rent this line pays
-    unit_address: tuple[str, ...]
-    lease_reference: str
-    tenants: tuple[str, ...] = ()
-    rent: Decimal
-    charges: Decimal
-    housing_benefit: Decimal = ZERO
-    benefit_payer: str = "CAF"
-    fee_rate: Decimal | None = None
-    fees: Decimal = ZERO
-    notes: tuple[str, ...] = ()
-    allocations: tuple[int, ...] = ()
-
-    @property
-    def collected(self) -> Decimal:
-        return self.rent + self.charges
-
-    @property
-    def net(self) -> Decimal:
-        return self.collected - self.fees
-
-    def statement_unit(self) -> document.StatementUnit:
-        return document.StatementUnit(
-            unit_address=self.unit_address,
-            lease_reference=self.lease_reference,
-            tenants=self.tenants,
-            guaranteed_rent=self.guaranteed,
-            rent=self.rent,
-            charges=self.charges,
-            housing_benefit=self.housing_benefit,
-            benefit_payer=self.benefit_payer,
-            fee_rate=self.fee_rate,
-            fees=self.fees,
-            notes=self.notes,
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "guaranteed": self.guaranteed,
-            "unit_id": self.unit_id,
-            "agreement_id": self.agreement_id,
-            "lease_id": self.lease_id,
-            "month": None if self.month is None else self.month.isoformat(),
-            "unit_address": list(self.unit_address),
-            "lease_reference": self.lease_reference,
-            "tenants": list(self.tenants),
-            "rent": str(self.rent),
-            "charges": str(self.charges),
-            "housing_benefit": str(self.housing_benefit),
-            "benefit_payer": self.benefit_payer,
-            "fee_rate": None if self.fee_rate is None else str(self.fee_rate),
-            "fees": str(self.fees),
-            "notes": list(self.notes),
-            "allocations": list(self.allocations),
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> UnitLine:
-        return cls(
-            guaranteed=bool(data["guaranteed"]),
-            unit_id=int(data["unit_id"]),
-            agreement_id=int(data["agreement_id"]),
-            lease_id=None if data.get("lease_id") is None else int(data["lease_id"]),
-            month=date.fromisoformat(data["month"]) if data.get("month") else None,
-            unit_address=tuple(data["unit_address"]),
-            lease_reference=data["lease_reference"],
-            tenants=tuple(data.get("tenants", ())),
-            rent=Decimal(data["rent"]),
-            charges=Decimal(data["charges"]),
-            housing_benefit=Decimal(data.get("housing_benefit", "0")),
-            benefit_payer=data.get("benefit_payer", "CAF"),
-            fee_rate=None if data.get("fee_rate") is None else Decimal(data["fee_rate"]),
-            fees=Decimal(data.get("fees", "0")),
-            notes=tuple(data.get("notes", ())),
-            allocations=tuple(int(i) for i in data.get("allocations", ())),
-        )
-
-
-@dataclass(frozen=True)
-class StatementDraft:
-    """An owner's month with an operator, computed and not yet issued."""
-
-    operator_id: int
-    landlord_id: int
-    period: date
-    units: tuple[UnitLine, ...]
-    previous_balance: Decimal  # carried from earlier statements (≤ 0: what the owner still owes)
-
-    @property
-    def collected(self) -> Decimal:
-        return sum((unit.collected for unit in self.units), ZERO)
-
-    @property
-    def benefit(self) -> Decimal:
-        return sum((unit.housing_benefit for unit in self.units), ZERO)
-
-    @property
-    def fees(self) -> Decimal:
-        return sum((unit.fees for unit in self.units), ZERO)
-
-    @property
-    def deductions(self) -> Decimal:
-        return ZERO  # none is automatic for now (a repair invoice would be one)
-
-    @property
-    def balance(self) -> Decimal:
-        return self.collected - self.fees - self.deductions + self.previous_balance
-
-    @property
-    def payout(self) -> Decimal:
-        """What is paid out: the balance when it is in the owner's favour; a negative one is carried forward."""
-        return max(self.balance, ZERO)
+# --- the month's drafts ----------------------------------------------------------------------------------------
 
 
 def _managed_line(
@@ -377,15 +200,6 @@ def statement_drafts(session: Session, operator: Organisation, period: date) -> 
 # --- issuing ----------------------------------------------------------------------------------------------------
 
 
-def transfer_day(period: date) -> date:
-    return next_month(period).replace(day=PAYOUT_DAY)
-
-
-def statement_number(period: date, landlord_id: int) -> str:
-    """« RG-2026-11-00042 »: one statement per owner, operator and month."""
-    return f"RG-{period:%Y-%m}-{landlord_id:05d}"
-
-
 def can_issue(landlord: Landlord) -> bool:
     """The statement says which account the payout goes to: it waits for the owner's IBAN."""
     return bool((landlord.iban or "").strip())
@@ -476,196 +290,3 @@ def issue_owner_statements(session: Session, *, on: date, operator_ids: Sequence
                 waiting.append((landlord, draft))
         session.flush()
     return StatementRun(period=period, created=created, waiting=waiting)
-
-
-# --- payouts ----------------------------------------------------------------------------------------------------
-
-
-def remittance(period: date, operator: Organisation) -> str:
-    """The text the owner reads on their bank statement (≤ 140 characters: the operator's name is shortened)."""
-    return f"Relevé de gérance {MONTHS[period.month - 1]} {period.year} — {operator.name[:90]}"
-
-
-def payout_transfer(statement: OwnerStatement, operator: Organisation) -> Transfer:
-    landlord = statement.landlord
-    assert landlord.iban is not None
-    return Transfer(
-        creditor_name=(landlord.account_holder or "").strip() or landlord.name,
-        iban=landlord.iban,
-        bic=(landlord.bic or "").strip() or None,
-        amount=statement.payout,
-        reference=f"PASS-{statement.id}",
-        remittance=remittance(statement.period, operator),
-    )
-
-
-@dataclass(frozen=True)
-class PayoutLine:
-    statement: OwnerStatement
-    transfer: Transfer | None
-    problem: str | None  # French: why it is left out of the batch
-
-    @property
-    def account(self) -> str | None:
-        """The owner's account as staff see it on screen: its last four characters."""
-        iban = "".join((self.statement.landlord.iban or "").split()).upper()
-        return f"IBAN •••• {iban[-4:]}" if iban else None
-
-
-@dataclass(frozen=True)
-class PayoutPlan:
-    period: date
-    debtor: Debtor | None
-    debtor_problem: str | None
-    lines: tuple[PayoutLine, ...]  # the month's statements to pay, not yet in a batch
-    waiting: tuple[tuple[Landlord, StatementDraft], ...]  # owed something, no statement for want of an IBAN
-
-    @property
-    def ready(self) -> tuple[PayoutLine, ...]:
-        return tuple(line for line in self.lines if line.transfer is not None and line.problem is None)
-
-    @property
-    def total(self) -> Decimal:
-        return sum((line.statement.payout for line in self.ready), ZERO)
-
-
-def _debtor(operator: Organisation, on: date) -> tuple[Debtor | None, str | None]:
-    if not (operator.iban or "").strip() or not (operator.bic or "").strip():
-        return (
-            None,
-            f"Le compte bancaire de {operator.name} (IBAN et BIC) n'est pas renseigné : aucun virement possible.",
-        )
-    debtor = Debtor(name=operator.name, iban=operator.iban or "", bic=operator.bic or "")
-    probe = Transfer(operator.name, debtor.iban, debtor.bic, CENT, "CONTROLE", "Controle")
-    try:
-        # A file never stored, paying the operator one cent: checks the operator's own account details.
-        build_credit_transfer(debtor, [probe], message_id="CONTROLE", execution_date=on, created_at=_midnight(on))
-    except SepaTransferError as error:
-        return None, f"Le compte bancaire de {operator.name} ne permet pas d'émettre les virements : {error}"
-    return debtor, None
-
-
-def _midnight(on: date) -> datetime:
-    return datetime.combine(on, time())
-
-
-def payout_plan(session: Session, operator: Organisation, period: date, *, on: date) -> PayoutPlan:
-    """What a batch for ``period`` would pay, and what it must leave out (with the French reason)."""
-    debtor, debtor_problem = _debtor(operator, on)
-    lines: list[PayoutLine] = []
-    for statement in queries.unbatched_statements(session, operator.id, period):
-        if not can_issue(statement.landlord):
-            problem = f"IBAN manquant pour {statement.landlord.name} : demandez-lui un RIB."
-            lines.append(PayoutLine(statement, None, problem))
-        else:
-            lines.append(PayoutLine(statement, payout_transfer(statement, operator), None))
-    if debtor is not None and lines:
-        lines = _check_transfers(debtor, lines, on)
-    drafts = statement_drafts(session, operator, period)
-    landlords = queries.landlords_by_id(session, {draft.landlord_id for draft in drafts})
-    waiting = [(landlords[d.landlord_id], d) for d in drafts if not can_issue(landlords[d.landlord_id])]
-    return PayoutPlan(period, debtor, debtor_problem, tuple(lines), tuple(waiting))
-
-
-def _check_transfers(debtor: Debtor, lines: list[PayoutLine], on: date) -> list[PayoutLine]:
-    """Mark the transfers the bank would refuse (invalid IBAN or BIC…): one file first, one by one if it fails."""
-    transfers = [line.transfer for line in lines if line.transfer is not None]
-    try:
-        if transfers:
-            build_credit_transfer(debtor, transfers, message_id="CONTROLE", execution_date=on, created_at=_midnight(on))
-        return lines
-    except SepaTransferError:
-        pass
-    checked = []
-    for line in lines:
-        if line.transfer is not None:
-            try:
-                build_credit_transfer(
-                    debtor, [line.transfer], message_id="CONTROLE", execution_date=on, created_at=_midnight(on)
-                )
-            except SepaTransferError as error:
-                line = PayoutLine(line.statement, line.transfer, str(error))
-        checked.append(line)
-    return checked
-
-
-def default_execution_date(period: date, today: date) -> date:
-    return max(today, transfer_day(period))
-
-
-def create_payout_batch(
-    session: Session,
-    operator: Organisation,
-    period: date,
-    *,
-    execution_date: date,
-    by: User,
-    now: datetime,
-) -> PayoutBatch:
-    """One SEPA credit transfer file paying every statement of the month not yet paid and payable; a statement
-    is never in two batches (the update below takes only statements still without a batch)."""
-    today = now.astimezone(PARIS).date()
-    if execution_date < today:
-        raise PayoutError("La date d'exécution ne peut pas être passée.")
-    plan = payout_plan(session, operator, period, on=execution_date)
-    if plan.debtor is None:
-        raise PayoutError(plan.debtor_problem or "Compte bancaire de l'opérateur manquant.")
-    ready = plan.ready
-    if not ready:
-        raise PayoutError(f"Aucun relevé {of_month(period)} à payer : rien à mettre dans un lot de virements.")
-    sequence = queries.batch_count(session, operator.id, period) + 1
-    message_id = f"PASS-{operator.id}-{period:%Y%m}-{sequence}"
-    transfers = [line.transfer for line in ready if line.transfer is not None]
-    try:
-        xml = build_credit_transfer(
-            plan.debtor,
-            transfers,
-            message_id=message_id,
-            execution_date=execution_date,
-            created_at=now.astimezone(PARIS).replace(tzinfo=None, microsecond=0),
-        )
-    except SepaTransferError as error:
-        raise PayoutError(str(error)) from error
-    filename = f"virements-{period:%Y-%m}-{sequence}.xml"
-    stored = storage.save(storage.CheckedFile(data=xml, content_type="application/xml", filename=filename))
-    batch = PayoutBatch(
-        operator_id=operator.id,
-        period=period,
-        execution_date=execution_date,
-        message_id=message_id,
-        count=len(transfers),
-        total=sum((transfer.amount for transfer in transfers), ZERO),
-        sha256=stored.sha256,
-        filename=stored.filename,
-        size=stored.size,
-        created_by_id=by.id,
-    )
-    session.add(batch)
-    session.flush()
-    ids = [line.statement.id for line in ready]
-    result = cast(
-        CursorResult[Any],
-        session.execute(
-            update(OwnerStatement)
-            .where(OwnerStatement.id.in_(ids), OwnerStatement.batch_id.is_(None))
-            .values(batch_id=batch.id)
-            .execution_options(synchronize_session=False)
-        ),
-    )
-    if result.rowcount != len(ids):
-        # Another batch took some of these statements meanwhile: the caller rolls back, nothing is paid twice.
-        raise PayoutError("Un autre lot vient de prendre certains de ces relevés : rechargez la page.")
-    for line in ready:
-        session.expire(line.statement, ["batch_id", "batch"])
-    audit(
-        session,
-        actor=by,
-        action="payout_batch.create",
-        object_type="payout_batch",
-        object_id=batch.id,
-        period=f"{period:%Y-%m}",
-        count=batch.count,
-        total=batch.total,
-        statements=ids,
-    )
-    return batch

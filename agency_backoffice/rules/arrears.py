@@ -1,5 +1,6 @@
-"""Arrears of a lease (pure rules): ageing, the first unpaid due date, constitution, the clocks of domain.md §8
-as tasks with due dates, and repayment plans (schedule, broken plan).
+"""Arrears of a lease (pure rules): the parameters, the account at a date (what each call has left unpaid, the
+household's balance) and the ageing. The clocks of domain.md §8 are in agency_backoffice/rules/arrears_clocks.py,
+repayment plans in agency_backoffice/rules/repayment_plans.py; all three count the account as this module does.
 
 Conventions, decided once here and cited by the tests:
 
@@ -16,9 +17,7 @@ Conventions, decided once here and cited by the tests:
   received that day count. A call unpaid at the end of its due day is late from the next day, which is when
   Visale says the arrears "occur" and when a threshold reached that day "constitutes" them (Visale's worked
   example: rents due 05/07/24 and 05/08/24 unpaid → « date de constitution de l'impayé : 06/08/24 »).
-- **Episodes.** Arrears open at the end of the first day with an unpaid share and close (the clocks stop) at the
-  end of the first day the household owes nothing overdue. A new episode has a new first unpaid due date and
-  starts its clocks again from nothing.
+- **Episodes** of arrears, when they open and close: agency_backoffice/rules/arrears_clocks.py.
 
 Figures (days, months, thresholds) are never written here: ``ArrearsParameters`` carries them, built from the
 versioned parameters (passerelle/reference/parameters.toml, « Impayés », and the Visale clock).
@@ -27,17 +26,15 @@ versioned parameters (passerelle/reference/parameters.toml, « Impayés », and 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from datetime import date, timedelta
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from datetime import date
+from decimal import Decimal, InvalidOperation
 from itertools import accumulate
 
-from agency_backoffice.models.ledger_enums import ArrearsTaskKind, BenefitPayer
-from capture.rules.locavantages import add_months
+from agency_backoffice.models.ledger_enums import BenefitPayer
 
 ZERO = Decimal("0")
-CENT = Decimal("0.01")
 
 # Field name -> parameter key, in the order of the dataclass.
 PARAMETER_KEYS: dict[str, str] = {
@@ -63,39 +60,6 @@ PARAMETER_KEYS: dict[str, str] = {
 }
 # For ``parameter_rows_at(session, ARREARS_PARAMETER_KEYS, on)`` (the keys span the arrears. and visale. prefixes).
 ARREARS_PARAMETER_KEYS: tuple[str, ...] = tuple(PARAMETER_KEYS.values())
-
-# Why each clock exists, stored with the task (ArrearsTask.legal_basis holds up to 300 characters).
-LEGAL_BASIS: dict[ArrearsTaskKind, str] = {
-    ArrearsTaskKind.REMINDER: (
-        "Relance amiable par lettre simple dès la survenance de l'impayé (Visale, FAQ bailleurs : gestion des "
-        "impayés de loyer) ; délai : réglage de l'opérateur."
-    ),
-    ArrearsTaskKind.VISALE_NOTICE: (
-        "Visale : mise en demeure de régler sous huitaine, par lettre recommandée avec accusé de réception, au "
-        "plus tard 15 jours calendaires après la constitution de l'impayé (FAQ bailleurs Visale)."
-    ),
-    ArrearsTaskKind.VISALE_CLAIM: (
-        "Visale : déclarer l'impayé dans les 30 jours calendaires suivant sa constitution (bail, mise en demeure, "
-        "pièce d'identité, mandat, RIB), faute de quoi la garantie peut être refusée (FAQ bailleurs Visale)."
-    ),
-    ArrearsTaskKind.CAF_REPORT: (
-        "CCH art. L.824-1 et R.824-4 : le bailleur qui perçoit l'aide signale l'impayé à l'organisme payeur dans "
-        "les deux mois de sa constitution (R.824-1 : dette d'au moins deux mois de loyer et charges nets de l'aide)."
-    ),
-    ArrearsTaskKind.REPAYMENT_PLAN: (
-        "Médiation avant toute procédure (domain.md §8) ; loi 89-462 art. 24 V : délais de paiement dans la limite "
-        "de trois ans ; CCH art. R.824-4 à R.824-12 : plan d'apurement transmis à la CAF / MSA."
-    ),
-    ArrearsTaskKind.FSL_REQUEST: (
-        "Loi 90-449 art. 6 (fonds de solidarité pour le logement) ; CCH art. R.824-11 : le FSL peut être saisi en "
-        "même temps que l'organisme payeur ; conditions du règlement intérieur du FSL du département."
-    ),
-    ArrearsTaskKind.CCAPEX_REFERRAL: (
-        "Loi 90-449 art. 7-2 ; décret 2015-1384 art. 14 (seuils de 3 à 6 mois d'impayé ou de 3 à 6 fois le loyer "
-        "hors charges, par arrêté préfectoral) ; loi 89-462 art. 24 II : saisine deux mois avant toute assignation."
-    ),
-}
-_TASK_ORDER = tuple(ArrearsTaskKind)
 
 
 class InvalidArrearsParameters(ValueError):
@@ -243,7 +207,9 @@ class CallPosition:
 
 
 @dataclass(frozen=True)
-class _State:
+class AccountState:
+    """The account at the end of a date (``Account.state``)."""
+
     due_count: int  # calls due by the date (a prefix of the sorted calls)
     credit: Decimal  # household credit available, the benefit stream's surplus included
     balance: Decimal  # household shares due - credit (< 0: in credit)
@@ -251,8 +217,8 @@ class _State:
     first_unpaid: int | None  # index of the oldest call with an unpaid share
 
 
-class _Account:
-    """Sorted calls and cumulative sums, so that the state at any date costs a few bisections."""
+class Account:
+    """A lease's sorted calls and cumulative sums, so that the state at any date costs a few bisections."""
 
     def __init__(self, facts: LeaseArrearsFacts) -> None:
         self.calls = sorted(facts.calls, key=lambda call: call.due_on)
@@ -268,7 +234,7 @@ class _Account:
         self.benefit_sums = [ZERO, *accumulate(credit.amount for credit in benefit)]
         self.event_dates = sorted({*self.due_dates, *self.household_dates, *self.benefit_dates})
 
-    def state(self, on: date) -> _State:
+    def state(self, on: date) -> AccountState:
         due = bisect_right(self.due_dates, on)
         household = self.household_sums[bisect_right(self.household_dates, on)]
         benefit = self.benefit_sums[bisect_right(self.benefit_dates, on)]
@@ -281,7 +247,7 @@ class _Account:
         untouched_from = bisect_left(shares, credit, 0, due)
         totally_unpaid = self.positive_before[due] - self.positive_before[untouched_from]
         first_unpaid = bisect_right(shares, credit, 1, due + 1) - 1 if balance > 0 else None
-        return _State(due, credit, balance, totally_unpaid, first_unpaid)
+        return AccountState(due, credit, balance, totally_unpaid, first_unpaid)
 
     def positions(self, on: date) -> list[CallPosition]:
         state = self.state(on)
@@ -295,7 +261,7 @@ class _Account:
 
 def call_positions(facts: LeaseArrearsFacts, on: date) -> tuple[CallPosition, ...]:
     """Each call due by the end of ``on`` with the part of its household share paid and unpaid."""
-    return tuple(_Account(facts).positions(on))
+    return tuple(Account(facts).positions(on))
 
 
 def unpaid_positions(facts: LeaseArrearsFacts, on: date) -> tuple[CallPosition, ...]:
@@ -305,7 +271,7 @@ def unpaid_positions(facts: LeaseArrearsFacts, on: date) -> tuple[CallPosition, 
 
 def household_balance(facts: LeaseArrearsFacts, on: date) -> Decimal:
     """What the household owes at the end of ``on`` (negative when it is in credit)."""
-    return _Account(facts).state(on).balance
+    return Account(facts).state(on).balance
 
 
 def arrears_amount(facts: LeaseArrearsFacts, on: date) -> Decimal:
@@ -353,209 +319,3 @@ def ageing(facts: LeaseArrearsFacts, on: date, params: ArrearsParameters) -> Age
     for position in unpaid_positions(facts, on):
         amounts[bisect_left(limits, (on - position.call.due_on).days)] += position.unpaid
     return Ageing(on, limits, (amounts[0], amounts[1], amounts[2], amounts[3]))
-
-
-# --- episodes and the clocks ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Episode:
-    """An uninterrupted stretch of arrears and the dates its thresholds were reached (the day after, see top)."""
-
-    first_unpaid_due_on: date  # the due date of the oldest unpaid call when the arrears opened: the clocks start
-    cleared_on: date | None  # end of the day the household stopped owing anything overdue
-    constituted_on: date | None  # Visale sense: N full months unpaid, or partial arrears above M months
-    caf_constituted_on: date | None  # CCH R.824-1: a debt of at least N months net of the benefit
-    fsl_from: date | None  # the FSL threshold
-    ccapex_amount_from: date | None  # the debt reached the CCAPEX multiple of the rent excluding charges
-
-    @property
-    def occurred_on(self) -> date:
-        """The day the arrears "occur" in Visale's words: the day after the first unpaid due date."""
-        return self.first_unpaid_due_on + timedelta(days=1)
-
-    def ccapex_duration_from(self, params: ArrearsParameters) -> date:
-        """The day the arrears have lasted without interruption for the CCAPEX duration."""
-        return add_months(self.occurred_on, params.ccapex_duration_months)
-
-
-def arrears_episodes(facts: LeaseArrearsFacts, until: date, params: ArrearsParameters) -> tuple[Episode, ...]:
-    """Every episode of arrears up to the end of ``until``, oldest first (the last one may still be open)."""
-    return _episodes(_Account(facts), facts, until, params)
-
-
-def _episodes(
-    account: _Account, facts: LeaseArrearsFacts, until: date, params: ArrearsParameters
-) -> tuple[Episode, ...]:
-    net = facts.monthly_net
-    episodes: list[Episode] = []
-    current: dict[str, date | None] | None = None
-    start: date | None = None
-    for day in account.event_dates:
-        if day > until:
-            break
-        state = account.state(day)
-        if current is None and state.balance > 0:
-            assert state.first_unpaid is not None
-            start = account.calls[state.first_unpaid].due_on
-            current = dict.fromkeys(("constituted_on", "caf_constituted_on", "fsl_from", "ccapex_amount_from"))
-        if current is None or start is None:
-            continue
-        if state.balance <= 0:
-            episodes.append(Episode(start, day, **current))
-            current = None
-            continue
-        reached = day + timedelta(days=1)
-        thresholds = {
-            # Visale: « 2 mois de loyer + charges totalement impayés » or « le cumul des impayés partiels dépasse
-            # 1 mois » (strictly above), aides au logement perçues par le bailleur déduites.
-            "constituted_on": state.totally_unpaid >= params.visale_full_months
-            or state.balance > params.visale_partial_months * net,
-            # CCH R.824-1 al. 2: « au moins égale à deux fois le montant mensuel net du loyer et des charges ».
-            "caf_constituted_on": state.balance >= params.caf_constituted_months * net,
-            "fsl_from": state.balance >= params.fsl_trigger_months * net,
-            # Décret 2015-1384 art. 14: « équivalente à un multiple … du loyer mensuel hors charges ».
-            "ccapex_amount_from": state.balance >= params.ccapex_rent_multiple * facts.monthly_rent,
-        }
-        for name, met in thresholds.items():
-            if met and current[name] is None:
-                current[name] = reached
-    if current is not None and start is not None:
-        episodes.append(Episode(start, None, **current))
-    return tuple(episodes)
-
-
-@dataclass(frozen=True)
-class ArrearsTask:
-    """One clock: what to do by when, and why."""
-
-    kind: ArrearsTaskKind
-    due_on: date
-    label: str
-    legal_basis: str
-
-
-@dataclass(frozen=True)
-class ArrearsClocks:
-    """The open episode at a date (if any) and its tasks; no episode, no task."""
-
-    on: date
-    amount: Decimal
-    episode: Episode | None
-    tasks: tuple[ArrearsTask, ...]
-
-    @property
-    def first_unpaid_due_on(self) -> date | None:
-        return self.episode.first_unpaid_due_on if self.episode else None
-
-    @property
-    def constituted_on(self) -> date | None:
-        return self.episode.constituted_on if self.episode else None
-
-    def task(self, kind: ArrearsTaskKind) -> ArrearsTask | None:
-        return next((task for task in self.tasks if task.kind is kind), None)
-
-
-def _task(kind: ArrearsTaskKind, due_on: date, label: str | None = None) -> ArrearsTask:
-    return ArrearsTask(kind, due_on, label or kind.label, LEGAL_BASIS[kind])
-
-
-def arrears_clocks(
-    facts: LeaseArrearsFacts, on: date, params: ArrearsParameters, *, plan_active: bool = False
-) -> ArrearsClocks:
-    """The clocks running at the end of ``on``: a task per step whose starting event has happened.
-
-    Due dates may lie in the past (a step overdue) or the future (a deadline). Once the arrears are cleared there
-    is no task; a new episode starts its clocks again. ``plan_active``: a repayment plan is running and kept, so
-    no new plan is to be proposed (the other steps are obligations to the guarantor, the CAF, the CCAPEX).
-    """
-    account = _Account(facts)
-    episodes = _episodes(account, facts, on, params)
-    episode = episodes[-1] if episodes and episodes[-1].cleared_on is None else None
-    if episode is None:
-        return ArrearsClocks(on, ZERO, None, ())
-    tasks = [_task(ArrearsTaskKind.REMINDER, episode.first_unpaid_due_on + timedelta(days=params.reminder_days))]
-    constituted = episode.constituted_on
-    if constituted is not None and constituted <= on:
-        if facts.visale:
-            # Visale counts both delays from the constitution (« au plus tard dans les 15 jours calendaires suivant
-            # la constitution », « dans un délai de 30 jours calendaires »), not the claim from the notice. Its own
-            # example gives the claim on 06/09/24 for a constitution on 06/08/24 (a month): 30 days is never later.
-            tasks.append(_task(ArrearsTaskKind.VISALE_NOTICE, constituted + timedelta(days=params.visale_notice_days)))
-            tasks.append(_task(ArrearsTaskKind.VISALE_CLAIM, constituted + timedelta(days=params.visale_claim_days)))
-        if not plan_active:
-            tasks.append(_task(ArrearsTaskKind.REPAYMENT_PLAN, constituted + timedelta(days=params.plan_proposal_days)))
-    caf = episode.caf_constituted_on
-    if facts.benefit_payer is not None and caf is not None and caf <= on:
-        # CCH R.824-4: within two months of the constitution « sauf si la somme due a été, entre-temps, réglée en
-        # totalité » — a cleared episode has no task at all.
-        label = f"Signaler l'impayé à la {facts.benefit_payer.label}"
-        tasks.append(_task(ArrearsTaskKind.CAF_REPORT, add_months(caf, params.caf_report_months), label))
-    if episode.fsl_from is not None and episode.fsl_from <= on:
-        tasks.append(_task(ArrearsTaskKind.FSL_REQUEST, episode.fsl_from + timedelta(days=params.fsl_request_days)))
-    triggers = [episode.ccapex_amount_from, episode.ccapex_duration_from(params)]
-    ccapex = min((day for day in triggers if day is not None and day <= on), default=None)
-    if ccapex is not None:
-        tasks.append(_task(ArrearsTaskKind.CCAPEX_REFERRAL, ccapex + timedelta(days=params.ccapex_referral_days)))
-    tasks.sort(key=lambda task: (task.due_on, _TASK_ORDER.index(task.kind)))
-    return ArrearsClocks(on, max(ZERO, account.state(on).balance), episode, tuple(tasks))
-
-
-def notice_deadline(sent_on: date, params: ArrearsParameters) -> date:
-    """The payment deadline a formal notice gives (« sous huitaine » for Visale)."""
-    return sent_on + timedelta(days=params.notice_payment_days)
-
-
-# --- repayment plans ------------------------------------------------------------------------------------------
-
-
-class InvalidPlan(ValueError):
-    """A plan that cannot be scheduled, in French."""
-
-
-@dataclass(frozen=True)
-class Instalment:
-    number: int
-    due_on: date
-    amount: Decimal
-
-
-def plan_schedule(total: Decimal, months: int, first_due_on: date, params: ArrearsParameters) -> tuple[Instalment, ...]:
-    """Equal monthly instalments from ``first_due_on``; the last one takes the cents left so the sum is exact.
-
-    The regular instalment is truncated to the cent, never rounded up: the household's monthly effort is the
-    smaller figure and the last instalment carries the remainder (at most ``months - 1`` cents more).
-    """
-    if total <= 0 or total != total.quantize(CENT):
-        raise InvalidPlan("Le montant du plan doit être positif et exprimé au centime près.")
-    if not 1 <= months <= params.plan_max_instalments:
-        raise InvalidPlan(f"Un plan d'apurement compte de 1 à {params.plan_max_instalments} mensualités.")
-    regular = (total / months).quantize(CENT, rounding=ROUND_DOWN)
-    if regular <= 0:
-        raise InvalidPlan("Le montant est trop faible pour être réparti sur autant de mensualités.")
-    last = total - regular * (months - 1)
-    return tuple(
-        Instalment(number, add_months(first_due_on, number - 1), last if number == months else regular)
-        for number in range(1, months + 1)
-    )
-
-
-def plan_broken_on(
-    facts: LeaseArrearsFacts, total: Decimal, instalments: Sequence[Instalment], on: date, params: ArrearsParameters
-) -> date | None:
-    """The first check date (instalment due date + grace days, up to ``on``) at which the plan is not kept.
-
-    The plan is kept while the household pays its current shares and the instalments: at the end of each check
-    date its balance (every share due by then, less every credit by then) must not exceed the plan's ``total``
-    less the instalments due so far. Paying ahead is always fine; ``None`` while the plan is kept.
-    """
-    account = _Account(facts)
-    expected = total
-    for instalment in sorted(instalments, key=lambda item: item.due_on):
-        expected -= instalment.amount
-        check_on = instalment.due_on + timedelta(days=params.plan_grace_days)
-        if check_on > on:
-            return None
-        if account.state(check_on).balance > expected:
-            return check_on
-    return None

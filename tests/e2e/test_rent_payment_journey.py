@@ -1,6 +1,7 @@
 """Issue 7's online payment in a real browser: a rent call → the staff's payment link → the household pays by
 card on (localstripe's) Stripe.js form, no account → localstripe posts the signed webhook to the live server →
-the payment and the quittance in the staff's view of the account, and the quittance PDF."""
+the payment and the quittance in the staff's view of the account, and the quittance PDF → the owner gives their
+IBAN, and once the month's statement is issued (the scheduler's job), downloads it from their space."""
 
 from __future__ import annotations
 
@@ -21,41 +22,48 @@ from sqlalchemy.orm import Session
 
 from agency_backoffice.models import EntryKind, LedgerEntry
 from agency_backoffice.operations import ledger as ledger_ops
-from agency_backoffice.rules.ledger import month_start
+from agency_backoffice.operations.statements import issue_owner_statements
+from agency_backoffice.rules.ledger import month_start, next_month
 from capture.models import IMLMode
 from passerelle.db import db
 from passerelle.formatting import money
-from passerelle.models import OrganisationKind
+from passerelle.models import OrganisationKind, Role
 from tests.e2e.conftest import screenshot
 from tests.factories import PASSWORD, Factory
 from tests.stripe_support import TEST_CARD, localstripe_config, register_localstripe_webhook
 
 pytestmark = pytest.mark.browser
 
-OPERATOR = "Association Loyer en Ligne"
+OPERATOR = "AIS Loyer en Ligne"
 TENANT = "Mariam Koné"
+OWNER_IBAN = "FR76 3000 6000 0112 3456 7890 189"
 
 
 @dataclass(frozen=True)
 class World:
     lease_id: int
+    operator_id: int
     staff_email: str
+    owner_email: str
     due: Decimal
 
 
 def _lease_with_a_rent_call(app: Flask) -> World:
-    """Committed in the live server's database: an association, its staff member, a sub-lease that started last
-    month, and its rent calls (last month prorated, this month in full)."""
+    """Committed in the live server's database: an AIS, its staff member, an owner with an account, a lease under
+    mandate that started last month, and its rent calls (last month prorated, this month in full)."""
     today = date.today()
     starts_on = month_start(today) - timedelta(days=10)
     with Session(db.engine_for(app)) as session, app.test_request_context():
         make: Any = Factory(session)
-        operator = make.organisation(kind=OrganisationKind.ASSOCIATION, name=OPERATOR)
+        operator = make.organisation(kind=OrganisationKind.AIS, name=OPERATOR)
+        operator.iban, operator.bic = "FR7630004000031234567890143", "BNPAFRPPXXX"
         staff = make.staff(operator, full_name="Inès Moreau")
+        owner = make.landlord(make.user(Role.LANDLORD, full_name="Claire Martin"))
         lease = make.lease(
             operator,
             by=staff,
-            mode=IMLMode.SUBLEASE,
+            mode=IMLMode.MANDATE,
+            landlord=owner,
             starts_on=starts_on,
             tenants=(TENANT,),
             rent=Decimal("410"),
@@ -67,7 +75,7 @@ def _lease_with_a_rent_call(app: Flask) -> World:
             (call.amount for call in session.scalars(select(LedgerEntry).where(LedgerEntry.lease_id == lease.id))),
             Decimal("0"),
         )
-        world = World(lease.id, staff.email, due)
+        world = World(lease.id, operator.id, staff.email, owner.email, due)
         session.commit()
         return world
 
@@ -151,7 +159,7 @@ def test_rent_payment_journey(page, browser, live_app: Flask, live_server: str, 
     page.goto(f"/agence/baux/{world.lease_id}/compte")
     expect(page.locator("#solde")).to_contain_text("Compte à jour")
     expect(page.get_by_role("rowheader", name="Paiement — Paiement en ligne")).to_be_visible()
-    quittances = page.get_by_role("link", name=re.compile("^Quittance de loyer Q-"))
+    quittances = page.get_by_role("link", name=re.compile("^Quittance Q-"))
     expect(quittances).to_have_count(2)
     screenshot(page, "payment-staff-account")
     with page.expect_download() as download:
@@ -169,3 +177,28 @@ def test_rent_payment_journey(page, browser, live_app: Flask, live_server: str, 
         assert [(entry.amount, entry.method.value if entry.method else None) for entry in payments] == [
             (-world.due, "stripe")
         ]
+
+    # 6. The owner gives their IBAN in their space; the statement of the month is issued (the job of the 1st).
+    owner = browser.new_context(locale="fr-FR", base_url=live_server).new_page()
+    _login(owner, world.owner_email)
+    owner.goto("/proprietaire/coordonnees-bancaires")
+    owner.get_by_label(re.compile("^Titulaire du compte")).fill("Claire Martin")
+    owner.get_by_label(re.compile("^IBAN")).fill(OWNER_IBAN)
+    owner.get_by_role("button", name="Enregistrer").click()
+    expect(owner.get_by_text("se terminant par 0189")).to_be_visible()
+    with Session(db.engine_for(live_app)) as session, live_app.test_request_context():
+        run = issue_owner_statements(session, on=next_month(date.today()), operator_ids=[world.operator_id])
+        assert len(run.created) == 1
+        session.commit()
+    owner.reload()
+    statement = owner.get_by_role("link", name=re.compile("^Relevé "))
+    expect(statement).to_have_count(1)
+    screenshot(owner, "owner-statement")
+    with owner.expect_download() as download:
+        statement.click()
+    path = download.value.path()
+    assert path is not None
+    text = _pdf_text(path.read_bytes())
+    # Under mandate: the rent collected online for the owner, and only the end of their IBAN.
+    assert "Relevé de gérance" in text and "0189" in text and "3000 6000 0112" not in text
+    assert OPERATOR in text
