@@ -18,10 +18,16 @@ guard_blueprint(metro_bp, Role.METRO)
 
 def init_app(app: Flask) -> None:
     from capture import api, views  # noqa: F401
-    from capture.jobs import capture_reminders
+    from capture.jobs import anah_deadlines, capture_reminders, indicator_snapshots
     from passerelle.jobs import register_job
 
     app.register_blueprint(bp)
     app.register_blueprint(metro_bp)
     api.init_api(app)
     register_job(app, "capture-reminders", "Relances de captation en retard (courriel quotidien)", capture_reminders)
+    register_job(
+        app, "anah-deadlines", "Échéances des démarches Anah (convention, prime, fin d'engagement)", anah_deadlines
+    )
+    register_job(
+        app, "indicator-snapshots", "Photographie quotidienne des indicateurs du territoire", indicator_snapshots
+    )
