@@ -40,7 +40,7 @@ LEGAL_BASIS: dict[ArrearsTaskKind, str] = {
         "les deux mois de sa constitution (R.824-1 : dette d'au moins deux mois de loyer et charges nets de l'aide)."
     ),
     ArrearsTaskKind.REPAYMENT_PLAN: (
-        "Médiation avant toute procédure (domain.md §8) ; loi 89-462 art. 24 V : délais de paiement dans la limite "
+        "Médiation avant toute procédure ; loi 89-462 art. 24 V : délais de paiement dans la limite "
         "de trois ans ; CCH art. R.824-4 à R.824-12 : plan d'apurement transmis à la CAF / MSA."
     ),
     ArrearsTaskKind.FSL_REQUEST: (
