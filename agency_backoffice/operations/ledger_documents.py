@@ -8,13 +8,13 @@ Storing needs an application context (the upload folder is the app's).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import and_, exists, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from agency_backoffice.models import (
     Allocation,
@@ -25,8 +25,9 @@ from agency_backoffice.models import (
     LedgerEntry,
     PaymentMethod,
 )
+from agency_backoffice.operations.receipt_rendering import render_receipts
 from agency_backoffice.queries import ledger as queries
-from capture.models import IMLMode
+from capture.models import IMLMode, Unit
 from capture.operations.agreement_documents import operator_party, owner_party, unit_address
 from contracts.rent_documents import (
     BankDetails,
@@ -35,7 +36,6 @@ from contracts.rent_documents import (
     RentCallNotice,
     RentReceipt,
     render_rent_call_notice,
-    render_rent_receipt,
 )
 from passerelle import storage
 
@@ -59,27 +59,35 @@ def lease_reference(lease: Lease) -> str:
     return f"Bail n° {lease.id}" if lease.kind.value == "direct" else f"Contrat de sous-location n° {lease.id}"
 
 
-def _payments(session: Session, call: LedgerEntry) -> tuple[ReceivedPayment, ...]:
-    rows = session.execute(
-        select(LedgerEntry, Allocation.amount)
-        .join(Allocation, Allocation.credit_id == LedgerEntry.id)
-        .where(Allocation.debit_id == call.id)
-        .order_by(LedgerEntry.booked_on, LedgerEntry.id)
-    ).all()
-    payments = []
-    for credit, amount in rows:
-        if credit.kind is EntryKind.PAYMENT and credit.method is not None:
-            label = credit.method.label + (f" n° {credit.reference}" if credit.reference else "")
-            benefit = credit.method.is_housing_benefit
-        else:
-            label, benefit = "Régularisation en votre faveur", False
-        payments.append(
-            ReceivedPayment(paid_on=credit.booked_on, amount=amount, method_label=label, housing_benefit=benefit)
+def _payment_line(credit: LedgerEntry, amount: Decimal) -> ReceivedPayment:
+    if credit.kind is EntryKind.PAYMENT and credit.method is not None:
+        label = credit.method.label + (f" n° {credit.reference}" if credit.reference else "")
+        return ReceivedPayment(
+            paid_on=credit.booked_on,
+            amount=amount,
+            method_label=label,
+            housing_benefit=credit.method.is_housing_benefit,
         )
-    return tuple(payments)
+    return ReceivedPayment(paid_on=credit.booked_on, amount=amount, method_label="Régularisation en votre faveur")
 
 
-def _receipt(session: Session, call: LedgerEntry, kind: ReceiptKind, number: str, on: date) -> RentReceipt:
+def _payments_of(session: Session, call_ids: Sequence[int]) -> dict[int, tuple[ReceivedPayment, ...]]:
+    """What settled each call, in one query: the credits allocated to it, oldest first."""
+    rows = session.execute(
+        select(Allocation.debit_id, LedgerEntry, Allocation.amount)
+        .join(Allocation, Allocation.credit_id == LedgerEntry.id)
+        .where(Allocation.debit_id.in_(call_ids))
+        .order_by(Allocation.debit_id, LedgerEntry.booked_on, LedgerEntry.id)
+    ).all()
+    payments: dict[int, list[ReceivedPayment]] = {}
+    for debit_id, credit, amount in rows:
+        payments.setdefault(debit_id, []).append(_payment_line(credit, amount))
+    return {call_id: tuple(lines) for call_id, lines in payments.items()}
+
+
+def _receipt(
+    call: LedgerEntry, payments: tuple[ReceivedPayment, ...], kind: ReceiptKind, number: str, on: date
+) -> RentReceipt:
     lease = call.lease
     under_mandate = lease.mode is IMLMode.MANDATE or lease.kind.value == "direct"
     landlord = owner_party(lease.landlord) if under_mandate else operator_party(lease.operator)
@@ -96,7 +104,7 @@ def _receipt(session: Session, call: LedgerEntry, kind: ReceiptKind, number: str
         period_end=call.period_end,
         rent=call.rent or Decimal("0"),
         charges=call.charges or Decimal("0"),
-        payments=_payments(session, call),
+        payments=payments,
         benefit_payer=lease.benefit_payer.label if lease.benefit_payer else "CAF",
         issued_on=on,
     )
@@ -168,20 +176,60 @@ def _recus_due(session: Session, lease_id: int | None, operator_ids: Sequence[in
 def issue_receipts(
     session: Session, *, on: date, lease_id: int | None = None, operator_ids: Sequence[int] | None = None
 ) -> ReceiptRun:
-    """Issue the quittances and reçus that are due and not issued yet (idempotent)."""
+    """Issue the quittances and reçus that are due and not issued yet (idempotent).
+
+    The calls and what settled them are read in batches (a few queries per batch, not per call); the PDFs are
+    rendered by a pool of worker processes when there are many (receipt_rendering), in order, while this
+    process reads the next batch and stores the files.
+    """
+    jobs: list[tuple[int, ReceiptKind, int | None]] = [
+        (call_id, ReceiptKind.QUITTANCE, None) for call_id in _quittances_due(session, lease_id, operator_ids)
+    ]
+    jobs += [
+        (call_id, ReceiptKind.RECU, credit_id) for call_id, credit_id in _recus_due(session, lease_id, operator_ids)
+    ]
+    made: list[tuple[LedgerEntry, ReceiptKind, str, int | None]] = []
+
+    def documents() -> Iterator[RentReceipt]:
+        for start in range(0, len(jobs), RECEIPT_BATCH):
+            batch = jobs[start : start + RECEIPT_BATCH]
+            calls = _calls(session, [call_id for call_id, _, _ in batch])
+            payments = _payments_of(session, list(calls))
+            for call_id, kind, credit_id in batch:
+                call = calls[call_id]
+                number = (
+                    f"Q-{call.period:%Y}-{call.id:06d}"
+                    if kind is ReceiptKind.QUITTANCE
+                    else f"R-{call.period:%Y}-{call.id:06d}-{credit_id}"
+                )
+                made.append((call, kind, number, credit_id))
+                yield _receipt(call, payments.get(call_id, ()), kind, number, on)
+
     issued: list[LedgerDocument] = []
-    for call_id in _quittances_due(session, lease_id, operator_ids):
-        call = session.get_one(LedgerEntry, call_id)
-        number = f"Q-{call.period:%Y}-{call.id:06d}"
-        pdf = render_rent_receipt(_receipt(session, call, ReceiptKind.QUITTANCE, number, on))
-        issued.append(_store(session, call, LedgerDocumentKind.QUITTANCE, number, pdf, on))
-    for call_id, credit_id in _recus_due(session, lease_id, operator_ids):
-        call = session.get_one(LedgerEntry, call_id)
-        number = f"R-{call.period:%Y}-{call.id:06d}-{credit_id}"
-        pdf = render_rent_receipt(_receipt(session, call, ReceiptKind.RECU, number, on))
-        issued.append(_store(session, call, LedgerDocumentKind.RECU, number, pdf, on, credit_id=credit_id))
+    for index, pdf in enumerate(render_receipts(documents(), expected=len(jobs))):
+        call, kind, number, credit_id = made[index]
+        document_kind = LedgerDocumentKind.QUITTANCE if kind is ReceiptKind.QUITTANCE else LedgerDocumentKind.RECU
+        issued.append(_store(session, call, document_kind, number, pdf, on, credit_id=credit_id))
     session.flush()
     return ReceiptRun(issued)
+
+
+def _calls(session: Session, call_ids: Sequence[int]) -> dict[int, LedgerEntry]:
+    """Calls with their lease and everything a receipt names (owner, operator, unit, commune), in a few queries."""
+    return {
+        call.id: call
+        for call in session.scalars(
+            select(LedgerEntry)
+            .where(LedgerEntry.id.in_(call_ids))
+            .options(
+                selectinload(LedgerEntry.lease).options(
+                    selectinload(Lease.landlord),
+                    selectinload(Lease.operator),
+                    selectinload(Lease.unit).selectinload(Unit.commune),
+                )
+            )
+        )
+    }
 
 
 def rent_call_notice(session: Session, call: LedgerEntry, *, on: date, payment_url: str | None = None) -> bytes:
