@@ -25,9 +25,10 @@ from agency_backoffice.operations.ledger_documents import lease_reference
 from agency_backoffice.operations.payment_events import apply_stripe_event
 from agency_backoffice.queries.leases import get_lease_for_staff_or_404
 from agency_backoffice.queries.ledger import lease_calls
+from passerelle.api import public_rate_limit
 from passerelle.audit import audit
 from passerelle.db import db, utcnow
-from passerelle.extensions import csrf
+from passerelle.extensions import csrf, limiter
 from passerelle.formatting import month_year
 from passerelle.forms import Between, Form, FrenchDecimalField, choices
 from passerelle.mail import absolute_url
@@ -177,6 +178,7 @@ def pay(token: str):
 
 
 @bp.post("/paiement/<token>")
+@limiter.limit(public_rate_limit)  # each POST may create a PaymentIntent at Stripe: no flooding
 def pay_start(token: str):
     session, now = db.session, utcnow()
     link = _load(token)
@@ -201,6 +203,7 @@ def pay_start(token: str):
 
 
 @bp.post("/paiement/<token>/carte")
+@limiter.limit(public_rate_limit)
 def pay_card(token: str):
     session, now = db.session, utcnow()
     link = _load(token)
