@@ -7,7 +7,7 @@ allocated to its open debits oldest-due first (``settle_lease``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -30,6 +30,7 @@ from agency_backoffice.models import (
 from agency_backoffice.rules import ledger as rules
 from passerelle.audit import audit
 from passerelle.db import utcnow
+from passerelle.formatting import money
 from passerelle.models import Organisation, OrganisationKind, User
 
 CALL_BATCH = 5_000
@@ -313,20 +314,7 @@ def record_payment(
         note=note,
         created_by_id=by.id if by else None,
     )
-    session.add(entry)
-    session.flush()
-    settle_lease(session, lease.id)
-    audit(
-        session,
-        actor=by,
-        action="ledger.payment",
-        object_type="ledger_entry",
-        object_id=entry.id,
-        lease=lease.id,
-        amount=amount,
-        method=method.value,
-    )
-    return entry
+    return _post(session, entry, by, "ledger.payment", amount=amount, method=method.value)
 
 
 def refundable(session: Session, payment: LedgerEntry) -> Decimal:
@@ -357,7 +345,7 @@ def record_refund(
         raise LedgerError("Le montant du remboursement doit être positif.")
     left = refundable(session, payment)
     if amount > left:
-        raise LedgerError(f"Le remboursement dépasse ce qui reste du paiement ({left} €).")
+        raise LedgerError(f"Le remboursement dépasse ce qui reste du paiement ({money(left)}).")
     entry = LedgerEntry(
         operator_id=payment.operator_id,
         lease_id=payment.lease_id,
@@ -371,20 +359,7 @@ def record_refund(
         note=note,
         created_by_id=by.id if by else None,
     )
-    session.add(entry)
-    session.flush()
-    settle_lease(session, payment.lease_id)
-    audit(
-        session,
-        actor=by,
-        action="ledger.refund",
-        object_type="ledger_entry",
-        object_id=entry.id,
-        lease=payment.lease_id,
-        amount=amount,
-        payment=payment.id,
-    )
-    return entry
+    return _post(session, entry, by, "ledger.refund", amount=amount, payment=payment.id)
 
 
 def record_correction(
@@ -417,24 +392,21 @@ def record_correction(
         note=note.strip(),
         created_by_id=by.id if by else None,
     )
+    return _post(session, entry, by, "ledger.correction", amount=amount)
+
+
+def _post(session: Session, entry: LedgerEntry, by: User | None, action: str, **details: object) -> LedgerEntry:
+    """Add a new entry, allocate the lease's open credits to its open debits, and log who did it."""
     session.add(entry)
     session.flush()
-    settle_lease(session, lease.id)
+    settle_lease(session, entry.lease_id)
     audit(
         session,
         actor=by,
-        action="ledger.correction",
+        action=action,
         object_type="ledger_entry",
         object_id=entry.id,
-        lease=lease.id,
-        amount=amount,
+        lease=entry.lease_id,
+        **details,
     )
     return entry
-
-
-def entries_of(session: Session, lease_ids: Iterable[int]) -> list[LedgerEntry]:
-    return list(
-        session.scalars(
-            select(LedgerEntry).where(LedgerEntry.lease_id.in_(list(lease_ids))).order_by(LedgerEntry.id)
-        ).all()
-    )
