@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: install browser run test lint format typecheck check bench clean
+.PHONY: install browser run test lint format typecheck check bench load clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ check: lint typecheck test
 
 bench: install  ## every benchmark of bench/, one table
 	$(BIN)/python -m bench
+
+load: install  ## load test (gunicorn + PostgreSQL + locust, growing concurrency); writes bench/REPORT.md
+	$(BIN)/python -m pip install --quiet -e '.[load]'
+	$(BIN)/python -m bench.load.run
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache test-artifacts

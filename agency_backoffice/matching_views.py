@@ -41,6 +41,7 @@ def _entry_or_404(stock_entry_id: int) -> StockEntry:
 
 
 RANKED_SHOWN = 20
+STOCK_PAGE_SIZE = 50
 
 
 @dataclass
@@ -54,19 +55,26 @@ class StockRow:
 def matching_stock():
     session, today = db.session, _today()
     operator_id = current_user.organisation_id
-    entries = matching_data.available_entries(session, operator_id)
-    households = matching_data.waiting_households(session, operator_id)
+    total = matching_data.count_available(session, operator_id)
+    pages = max(1, -(-total // STOCK_PAGE_SIZE))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    entries = matching_data.available_entries(
+        session, operator_id, offset=(page - 1) * STOCK_PAGE_SIZE, limit=STOCK_PAGE_SIZE
+    )
+    households = matching.waiting_household_facts(session, operator_id, today)
     opened = matching_data.open_proposals(session, operator_id)
     free = [h for h in households if h.id not in opened.by_household]
     counts = [0] * len(entries)
     if entries and free:
         params = matching.matching_parameters(session, operator_id, today)
         stock = matching.stock_facts(session, entries, today)
-        encoded = bulk.encode([matching.household_facts(h, today) for h in free], stock.facts, today, params)
+        encoded = bulk.encode(free, stock.facts, today, params)
         counts = [int(n) for n in bulk.feasibility(encoded).sum(axis=1)]
     rows = [StockRow(e, n, opened.by_entry.get(e.id)) for e, n in zip(entries, counts, strict=True)]
-    waiting = sum(1 for h in households if not h.is_parked(today))
-    return render_template("agency_backoffice/matching_stock.html", rows=rows, waiting=waiting)
+    waiting = sum(1 for h in households if not (h.parked_until is not None and h.parked_until >= today))
+    return render_template(
+        "agency_backoffice/matching_stock.html", rows=rows, waiting=waiting, total=total, page=page, pages=pages
+    )
 
 
 @bp.route("/logements-disponibles/<int:stock_entry_id>")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
@@ -15,11 +15,30 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 def money(amount: Decimal | int | None, *, cents: bool = True) -> str:
-    """Format an amount in euros: ``1 234,56 €`` (narrow no-break spaces, as Babel does for fr-FR)."""
+    """Format an amount in euros: ``1 234,56 €`` (narrow no-break spaces, as Babel does for fr-FR).
+
+    Babel's own formatter costs about 0.2 ms a call, which adds up on pages that explain hundreds of scores; this
+    writes the same text directly (rounded half to even, as Babel does; ``tests/test_formatting.py`` checks both
+    agree), and hands anything unusual (NaN, infinity) to Babel.
+    """
     if amount is None:
         return "—"
+    value = Decimal(amount)
+    if value.is_finite():
+        return _fr_euros(value, cents)
     pattern = None if cents else "#,##0\u00a0¤"
-    return format_currency(Decimal(amount), "EUR", format=pattern, locale=LOCALE, currency_digits=cents)
+    return format_currency(value, "EUR", format=pattern, locale=LOCALE, currency_digits=cents)
+
+
+_CENT, _UNIT = Decimal("0.01"), Decimal(1)
+
+
+def _fr_euros(value: Decimal, cents: bool) -> str:
+    rounded = value.quantize(_CENT if cents else _UNIT, rounding=ROUND_HALF_EVEN)
+    digits = f"{abs(rounded):,.2f}" if cents else f"{abs(rounded):,.0f}"
+    whole, _, fraction = digits.partition(".")
+    text = whole.replace(",", "\u202f") + ("," + fraction if cents else "")
+    return f"{'-' if rounded.is_signed() else ''}{text}\u00a0€"
 
 
 def number(value: Decimal | int | float | None, digits: int = 2) -> str:

@@ -5,6 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from babel.numbers import format_currency
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from passerelle.formatting import date_time, long_date, money, percent, short_date
 
 NNBSP = "\u202f"  # narrow no-break space: thousands separator in fr-FR
@@ -34,3 +38,22 @@ def test_dates_in_words_and_paris_time() -> None:
 def test_percent() -> None:
     assert percent(Decimal("0.35")) == f"35{NBSP}%"
     assert percent(Decimal("0.305"), 1).startswith("30,5")
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.decimals(min_value=Decimal("-10000000"), max_value=Decimal("10000000"), places=3, allow_nan=False)
+    | st.integers(min_value=-(10**9), max_value=10**9),
+    st.booleans(),
+)
+def test_money_writes_what_babel_writes(amount: Decimal | int, cents: bool) -> None:
+    # money() formats directly for speed; it must agree with Babel's fr_FR currency format, rounding included.
+    pattern = None if cents else "#,##0\u00a0¤"
+    expected = format_currency(Decimal(amount), "EUR", format=pattern, locale="fr_FR", currency_digits=cents)
+    assert money(amount, cents=cents) == expected
+
+
+def test_money_rounds_half_to_even_like_babel() -> None:
+    assert money(Decimal("1234.565")) == f"1{NNBSP}234,56{NBSP}€"
+    assert money(Decimal("1234.575")) == f"1{NNBSP}234,58{NBSP}€"
+    assert money(Decimal("-0.001")) == f"-0,00{NBSP}€"

@@ -187,3 +187,19 @@ def test_global_proposal_beats_greedy_on_a_constructed_instance(client, make, pa
     login_as(client, make.staff(operator))
     page = client.get("/agence/proposition-globale").get_data(as_text=True)
     assert "différent" in page.lower() and "SIAO-COUPLE" in page
+
+
+def test_stock_list_is_paged(client, make, world, monkeypatch):
+    from agency_backoffice import matching_views
+
+    operator, _, _, studio_like, large = world
+    monkeypatch.setattr(matching_views, "STOCK_PAGE_SIZE", 1)
+    login_as(client, make.staff(operator))
+    first = client.get("/agence/logements-disponibles").get_data(as_text=True)
+    second = client.get("/agence/logements-disponibles?page=2").get_data(as_text=True)
+    beyond = client.get("/agence/logements-disponibles?page=99").get_data(as_text=True)
+    assert "2 logements disponibles" in first and "page 1 sur 2" in first and "Page suivante" in first
+    assert "page 2 sur 2" in second and "Page précédente" in second and "Page suivante" not in second
+    assert "page 2 sur 2" in beyond  # past the end: the last page
+    shown = [f"/agence/logements-disponibles/{entry.id}" for entry in (studio_like, large)]
+    assert sum(link in first for link in shown) == 1 and sum(link in second for link in shown) == 1

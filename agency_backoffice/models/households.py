@@ -106,6 +106,13 @@ class Household(Base):
         return sum((resource.monthly_amount for resource in self.resources), Decimal("0"))
 
 
+def age_on(birth_year: int, birth_month: int | None, on: date) -> int:
+    """Age in whole years; without a birth month, the birthday is taken as passed at mid-year."""
+    age = on.year - birth_year
+    month = birth_month or 7
+    return max(0, age - 1 if on.month < month else age)  # a baby born later this year counts as 0
+
+
 class HouseholdMember(Base):
     """A person of the household: adult or child, birth year (and month for children), sex for children."""
 
@@ -126,10 +133,7 @@ class HouseholdMember(Base):
     household: Mapped[Household] = relationship(back_populates="members")
 
     def age_on(self, on: date) -> int:
-        """Age in whole years; without a birth month, the birthday is taken as passed at mid-year."""
-        age = on.year - self.birth_year
-        month = self.birth_month or 7
-        return max(0, age - 1 if on.month < month else age)  # a baby born later this year counts as 0
+        return age_on(self.birth_year, self.birth_month, on)
 
 
 class HouseholdResource(Base):

@@ -6,15 +6,26 @@ Rows become the pure rules' facts here; housing benefit comes from the cache (``
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from agency_backoffice.models import Household, Need, PriorityFlag, Proposal
+from agency_backoffice.models import (
+    Household,
+    HouseholdMember,
+    HouseholdOwnerLink,
+    HouseholdResource,
+    HouseholdStatus,
+    Need,
+    PriorityFlag,
+    Proposal,
+)
+from agency_backoffice.models.households import age_on
 from agency_backoffice.queries import matching_data as data
 from agency_backoffice.queries.benefits import Dwelling, housing_benefits
 from agency_backoffice.rules.composition import Member
@@ -68,6 +79,90 @@ def household_facts(household: Household, on: date) -> HouseholdFacts:
         related_landlord_ids=frozenset(link.landlord_id for link in household.owner_links),
         prefers_low_floor=household.prefers_low_floor,
     )
+
+
+def waiting_household_facts(session: Session, operator_id: int, on: date) -> list[HouseholdFacts]:
+    """The facts of the operator's waiting households read column by column (four queries, no ORM objects).
+
+    The same facts as ``household_facts`` over ``matching_data.waiting_households``, in the same order, for pages
+    that only count (the stock list): loading thousands of households as objects costs ten times more.
+    """
+    rows = session.execute(
+        select(
+            Household.id,
+            Household.couple,
+            Household.tax_income,
+            Household.referred_on,
+            Household.disability_card,
+            Household.needs,
+            Household.situation,
+            Household.support_intensity,
+            Household.consent_on,
+            Household.priority_flags,
+            Household.wished_communes,
+            Household.places,
+            Household.needed_by,
+            Household.parked_until,
+            Household.prefers_low_floor,
+        )
+        .where(Household.operator_id == operator_id, Household.status == HouseholdStatus.ACTIVE)
+        .order_by(Household.referred_on, Household.id)
+    ).all()
+    waiting = (
+        select(Household.id)
+        .where(Household.operator_id == operator_id, Household.status == HouseholdStatus.ACTIVE)
+        .scalar_subquery()
+    )
+    members: defaultdict[int, list[Member]] = defaultdict(list)
+    for household_id, adult, birth_year, birth_month, sex in session.execute(
+        select(
+            HouseholdMember.household_id,
+            HouseholdMember.adult,
+            HouseholdMember.birth_year,
+            HouseholdMember.birth_month,
+            HouseholdMember.sex,
+        )
+        .where(HouseholdMember.household_id.in_(waiting))
+        .order_by(HouseholdMember.household_id, HouseholdMember.position)
+    ):
+        members[household_id].append(Member(age=age_on(birth_year, birth_month, on), adult=adult, sex=sex))
+    resources: defaultdict[int, Decimal] = defaultdict(Decimal)
+    for household_id, amount in session.execute(
+        select(HouseholdResource.household_id, HouseholdResource.monthly_amount).where(
+            HouseholdResource.household_id.in_(waiting)
+        )
+    ):
+        resources[household_id] += amount
+    links: defaultdict[int, set[int]] = defaultdict(set)
+    for household_id, landlord_id in session.execute(
+        select(HouseholdOwnerLink.household_id, HouseholdOwnerLink.landlord_id).where(
+            HouseholdOwnerLink.household_id.in_(waiting)
+        )
+    ):
+        links[household_id].add(landlord_id)
+    return [
+        HouseholdFacts(
+            id=row.id,
+            couple=row.couple,
+            members=tuple(members[row.id]),
+            monthly_resources=resources[row.id],
+            tax_income=row.tax_income,
+            referred_on=row.referred_on,
+            disability_card=row.disability_card,
+            needs=frozenset(Need(value) for value in row.needs),
+            situation=row.situation,
+            support_intensity=row.support_intensity,
+            support_consented=row.consent_on is not None,
+            priority_flags=frozenset(PriorityFlag(value) for value in row.priority_flags),
+            wished_communes=frozenset(row.wished_communes),
+            place_communes=frozenset(place["commune"] for place in row.places if place.get("commune")),
+            needed_by=row.needed_by,
+            parked_until=row.parked_until,
+            related_landlord_ids=frozenset(links[row.id]),
+            prefers_low_floor=row.prefers_low_floor,
+        )
+        for row in rows
+    ]
 
 
 @dataclass

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from agency_backoffice.models import (
@@ -23,7 +23,23 @@ from passerelle.models import CommuneZone, IncomeCeiling
 from passerelle.reference.queries import parameters_at
 
 
-def available_entries(session: Session, operator_id: int, *, ids: set[int] | None = None) -> list[StockEntry]:
+def count_available(session: Session, operator_id: int) -> int:
+    return session.scalar(
+        select(func.count())
+        .select_from(StockEntry)
+        .where(StockEntry.operator_id == operator_id, StockEntry.status == StockStatus.AVAILABLE)
+    ) or 0
+
+
+def available_entries(
+    session: Session,
+    operator_id: int,
+    *,
+    ids: set[int] | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[StockEntry]:
+    """The operator's available units, soonest available first (one page of them with ``offset``/``limit``)."""
     query = (
         select(StockEntry)
         .where(StockEntry.operator_id == operator_id, StockEntry.status == StockStatus.AVAILABLE)
@@ -35,6 +51,8 @@ def available_entries(session: Session, operator_id: int, *, ids: set[int] | Non
     )
     if ids is not None:
         query = query.where(StockEntry.id.in_(ids))
+    if limit is not None:
+        query = query.offset(offset).limit(limit)
     return list(session.scalars(query))
 
 
