@@ -207,16 +207,14 @@ def start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen[bytes]
     process = subprocess.Popen(  # noqa: S603
         [
             str(BIN / "gunicorn"),
+            "--config",
+            str(ROOT / "gunicorn.conf.py"),
             "--workers",
             str(workers),
-            "--worker-class",
-            "sync",
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
-            "--timeout",
-            "120",
             "passerelle:create_app()",
         ],
         env=environ,
@@ -405,7 +403,6 @@ def render(steps: list[Step], meta: dict[str, Any]) -> str:
         )
     goal = next((s for s in steps if s.clients == GOAL_CLIENTS), steps[-1])
     b = bare(goal)
-    busiest = sorted((p for p in goal.pages if p["name"] != BARE), key=lambda p: -p["requests"])[:10]
     lines += [
         "",
         f"### The ten busiest pages at {goal.clients} concurrent clients (goal: p95 within 3× the bare endpoint's)",
@@ -415,7 +412,7 @@ def render(steps: list[Step], meta: dict[str, Any]) -> str:
         "| page | req/s | p50 (ms) | p95 (ms) | p99 (ms) | errors | p95 / bare p95 | goal |",
         "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
-    for page in busiest:
+    for page in busiest(goal):
         ratio = page["p95"] / b["p95"] if b["p95"] else float("inf")
         lines.append(
             f"| `{page['name']}` | {page['rps']:.1f} | {page['p50']:.0f} | {page['p95']:.0f} | {page['p99']:.0f} | "
@@ -447,11 +444,10 @@ def write_report(section: str) -> None:
     REPORT.write_text(f"{head}{BEGIN}\n{section}\n{END}{tail}", encoding="utf-8")
 
 
-def main() -> int:
+def measure(steps: list[int], seconds: int) -> tuple[list[Step], dict[str, Any]]:
+    """Seed (unless ``LOAD_SKIP_SEED``), serve, warm up, then one locust run per concurrency of ``steps``."""
     url = env("LOAD_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/passerelle_load")
     scale = int(env("LOAD_SCALE", "20000"))
-    steps = [int(n) for n in env("LOAD_STEPS", "4,8,16,32,64").split(",")]
-    seconds = int(env("LOAD_STEP_SECONDS", "45"))
     cores = os.cpu_count() or 1
     workers = int(env("LOAD_WORKERS", str(2 * cores + 1)))
     if not url.startswith("postgresql"):
@@ -485,6 +481,7 @@ def main() -> int:
     finally:
         gunicorn.send_signal(signal.SIGTERM)
         gunicorn.wait(timeout=30)
+        shutil.rmtree(out, ignore_errors=True)
     with create_engine(url).connect() as connection:
         postgresql = str(connection.scalar(text("SHOW server_version")))
     meta = {
@@ -498,6 +495,16 @@ def main() -> int:
         "think": float(env("LOAD_THINK_SECONDS", "0")),
         "step_seconds": seconds,
     }
+    return results, meta
+
+
+def busiest(step: Step, count: int = 10) -> list[dict[str, Any]]:
+    return sorted((p for p in step.pages if p["name"] != BARE), key=lambda p: -p["requests"])[:count]
+
+
+def main() -> int:
+    steps = [int(n) for n in env("LOAD_STEPS", "4,8,16,32,64").split(",")]
+    results, meta = measure(steps, int(env("LOAD_STEP_SECONDS", "45")))
     section = render(results, meta)
     print(section)
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -505,7 +512,6 @@ def main() -> int:
         json.dumps({"meta": meta, "steps": [asdict(s) for s in results]}, indent=1), encoding="utf-8"
     )
     write_report(section)
-    shutil.rmtree(out, ignore_errors=True)
     print(f"\nRapport : {REPORT.relative_to(ROOT)}", file=sys.stderr)
     return 0
 
