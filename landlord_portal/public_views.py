@@ -29,7 +29,13 @@ from passerelle.db import db
 from passerelle.extensions import limiter
 from passerelle.mail import absolute_url, send_mail
 from passerelle.models import Commune, Organisation, Role
-from passerelle.reference.queries import MissingParameter, ParameterValue, parameter_at, search_communes
+from passerelle.reference.queries import (
+    MissingParameter,
+    ParameterValue,
+    parameter_at,
+    parameter_values_at,
+    search_communes,
+)
 from passerelle.security import public
 
 log = logging.getLogger(__name__)
@@ -169,14 +175,12 @@ class Facts:
 def read_facts(session: Session, names: Mapping[str, str], on: date) -> Facts:
     """Read each parameter valid on a date; a missing one is None, so the page shows « — »."""
     facts = Facts(on=on)
+    found = parameter_values_at(session, names.values(), on)
     for name, key in names.items():
-        try:
-            parameter = parameter_at(session, key, on)
-        except MissingParameter:
-            facts.v[name] = None
-            continue
-        facts.v[name] = parameter.value
-        facts.p[name] = parameter
+        parameter = found.get(key)
+        facts.v[name] = None if parameter is None else parameter.value
+        if parameter is not None:
+            facts.p[name] = parameter
     return facts
 
 

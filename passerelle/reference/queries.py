@@ -59,6 +59,10 @@ def parameter_at(session: Session, key: str, on: date) -> ParameterValue:
     )
     if row is None:
         raise MissingParameter(key, on)
+    return _value(row)
+
+
+def _value(row: Parameter) -> ParameterValue:
     return ParameterValue(
         key=row.key,
         value=convert(row.kind, row.value),
@@ -69,6 +73,11 @@ def parameter_at(session: Session, key: str, on: date) -> ParameterValue:
         source=row.source,
         verified=row.verified,
     )
+
+
+def parameter_values_at(session: Session, keys: Iterable[str], on: date) -> dict[str, ParameterValue]:
+    """``parameter_at`` for many keys in one query; a key without a value on that date is left out."""
+    return {key: _value(row) for key, row in parameter_rows_at(session, keys, on).items()}
 
 
 def parameter_rows_at(session: Session, keys: Iterable[str], on: date) -> dict[str, Parameter]:
@@ -88,13 +97,8 @@ def parameter_rows_at(session: Session, keys: Iterable[str], on: date) -> dict[s
 def parameters_at(session: Session, prefix: str, on: date) -> dict[str, ParameterValue]:
     """Every parameter whose key starts with a prefix, at a date."""
     keys = session.scalars(select(Parameter.key).where(Parameter.key.startswith(prefix)).distinct()).all()
-    values = {}
-    for key in sorted(keys):
-        try:
-            values[key] = parameter_at(session, key, on)
-        except MissingParameter:
-            continue
-    return values
+    found = parameter_values_at(session, keys, on)
+    return {key: found[key] for key in sorted(found)}
 
 
 def all_parameters(session: Session) -> list[Parameter]:
