@@ -31,6 +31,7 @@ from capture.demo_activity import demo_context, seed_activity
 from capture.models import CaptureCase
 from capture.queries.indicators import CACHE_EXTENSION, DEFAULT_CACHE_SECONDS
 from passerelle import create_app, migrate
+from passerelle.auth.sessions import start_session_clock
 from passerelle.db import db, make_engine
 from passerelle.demo import seed_demo
 
@@ -117,6 +118,7 @@ def measure(app: Flask, *, cache_seconds: int, writes: bool = False) -> tuple[li
     with client.session_transaction() as flask_session:
         flask_session["_user_id"] = session_id
         flask_session["_fresh"] = True
+        start_session_clock(flask_session)
 
     def timed(url: str) -> float:
         start = time.perf_counter()

@@ -47,6 +47,9 @@ def _owned_simulation(simulation_id: int | None) -> Simulation | None:
     record = db.session.get(Simulation, simulation_id)
     if record is None:
         return None
+    if record.user_id is not None and not (current_user.is_authenticated and record.user_id == current_user.id):
+        # Saved under an account: only its owner sees it, even from a browser whose session still lists it.
+        return None
     if record.id == flask_session.get("simulation_id") or record.id in flask_session.get("simulation_ids", []):
         return record
     if current_user.is_authenticated and record.user_id is not None and record.user_id == current_user.id:

@@ -42,6 +42,8 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD"),
         "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS"), True),
         "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "Passerelle <ne-pas-repondre@passerelle.local>"),
+        # Where visitors report an accessibility problem (the accessibility statement, /accessibilite).
+        "ACCESSIBILITY_CONTACT": env.get("ACCESSIBILITY_CONTACT", "accessibilite@passerelle.example"),
         # Stripe: the online payment feature stays hidden unless both the secret key and the webhook
         # secret are set (passerelle.payments.payments_enabled).
         # Server-side API key (sk_live_… / sk_test_…): creates and reads PaymentIntents.
@@ -66,6 +68,17 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": int(env.get("LOGIN_MAX_FAILURES_PER_ACCOUNT", "5")),
         "LOGIN_MAX_FAILURES_PER_IP": int(env.get("LOGIN_MAX_FAILURES_PER_IP", "30")),
         "TOKEN_MAX_AGE_SECONDS": int(env.get("TOKEN_MAX_AGE_SECONDS", str(24 * 3600))),
+        # Session timeouts (ASVS 3.3): logged out after this idle time, and this long after logging in whatever.
+        "SESSION_IDLE_MINUTES": int(env.get("SESSION_IDLE_MINUTES", "30")),
+        "SESSION_ABSOLUTE_HOURS": int(env.get("SESSION_ABSOLUTE_HOURS", "12")),
+        # Behind a reverse proxy (nginx…): how many proxies set each X-Forwarded-* header (werkzeug ProxyFix).
+        # 0 (the default) trusts none; set PROXY_FIX_X_FOR=1 and PROXY_FIX_X_PROTO=1 behind one nginx so that
+        # client addresses (login throttling, rate limits, audit) and HTTPS (HSTS, secure cookies) are right.
+        "PROXY_FIX_X_FOR": int(env.get("PROXY_FIX_X_FOR", "0")),
+        "PROXY_FIX_X_PROTO": int(env.get("PROXY_FIX_X_PROTO", "0")),
+        "PROXY_FIX_X_HOST": int(env.get("PROXY_FIX_X_HOST", "0")),
+        "PROXY_FIX_X_PORT": int(env.get("PROXY_FIX_X_PORT", "0")),
+        "PROXY_FIX_X_PREFIX": int(env.get("PROXY_FIX_X_PREFIX", "0")),
         "PASSWORD_MIN_LENGTH": 12,
         "WTF_CSRF_ENABLED": True,
         # Use WTForms' own French messages (Meta.locales), not Flask-Babel's.
@@ -98,6 +111,11 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         "SCHEDULER_STANDBY_RETRY_SECONDS": env.get("SCHEDULER_STANDBY_RETRY_SECONDS"),
         "SCHEDULER_LOCK_NAME": env.get("SCHEDULER_LOCK_NAME", "passerelle-scheduler"),
         "SCHEDULER_NAME": env.get("SCHEDULER_NAME"),
+        # /healthz fails when the active scheduler's last heartbeat is older than this (at least 2 heartbeats).
+        "HEALTH_SCHEDULER_MAX_AGE_SECONDS": env.get("HEALTH_SCHEDULER_MAX_AGE_SECONDS", "60"),
+        # Logs: "json" (one object per line) or "text"; default json in production, text otherwise.
+        "LOG_FORMAT": env.get("LOG_FORMAT"),
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
     }
     config.update(overrides)
     environment = config["PASSERELLE_ENV"]
@@ -110,6 +128,8 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
             )
         config["SESSION_COOKIE_SECURE"] = True
         config["REMEMBER_COOKIE_SECURE"] = True
+        # ASVS 3.4.4: a __Host- cookie is only accepted over HTTPS, for this exact host and path /.
+        config.setdefault("SESSION_COOKIE_NAME", "__Host-passerelle")
         config["PREFERRED_URL_SCHEME"] = "https"
     elif not config.get("SECRET_KEY"):
         # Development and tests only: a fixed, clearly non-secret key.

@@ -6,10 +6,11 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, request, url_for
+from flask import Blueprint, Flask, abort, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import inspect, or_, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from passerelle.config import ConfigurationError
 from passerelle.db import db
@@ -28,22 +29,50 @@ ROLE_HOME = {
 DEMO_EMAIL_DOMAIN = "@demo.passerelle.test"
 
 
+# No inline script or style anywhere (tests/test_security_headers.py scans every template for them).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+# Browser features the site never uses.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
+    "magnetometer=(), microphone=(), midi=(), payment=(), usb=()"
+)
+HSTS = "max-age=31536000; includeSubDomains"
+PROXY_FIX_KEYS = {
+    "x_for": "PROXY_FIX_X_FOR",
+    "x_proto": "PROXY_FIX_X_PROTO",
+    "x_host": "PROXY_FIX_X_HOST",
+    "x_port": "PROXY_FIX_X_PORT",
+    "x_prefix": "PROXY_FIX_X_PREFIX",
+}
+
+
 def init_app(app: Flask) -> None:
+    trusted = {argument: int(app.config.get(key) or 0) for argument, key in PROXY_FIX_KEYS.items()}
+    if any(trusted.values()):
+        # Only the configured number of proxies is believed: a client cannot claim another address or HTTPS.
+        app.wsgi_app = ProxyFix(app.wsgi_app, **trusted)  # type: ignore[method-assign]
     app.after_request(_security_headers)
 
 
 def _security_headers(response: Any) -> Any:
+    """Add the security headers to every answer; a view may set a stricter or wider CSP of its own."""
     headers = response.headers
-    headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
-    )
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
     if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        # Only over HTTPS (RFC 6797 §7.2): behind a proxy, request.is_secure needs PROXY_FIX_X_PROTO.
+        headers.setdefault("Strict-Transport-Security", HSTS)
+    if request.endpoint != "static" and "_user_id" in session and "Cache-Control" not in headers:
+        # Pages of a logged-in user hold personal data: never kept by a browser or a shared cache (ASVS 8.2.1).
+        headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import re
+import warnings
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
 from flask import Response, current_app, send_file
+from PIL import Image
 
 # Magic numbers of the only types we accept (content decides, never the file name or the browser's claim).
 SIGNATURES = (
@@ -15,6 +18,15 @@ SIGNATURES = (
     (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
     (b"%PDF-", "application/pdf", ".pdf"),
 )
+RASTER_IMAGES = {"image/jpeg", "image/png", "image/webp"}
+_PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+# Far above a phone photo (12 Mpx, 48 Mpx for the largest sensors), far below a decompression bomb.
+MAX_IMAGE_PIXELS = 60_000_000
+# Markup that makes a file a polyglot a browser or a viewer could run as a page (ASVS 12.2.1).
+_MARKUP = re.compile(rb"<\s*(?:script|html|svg|!doctype|iframe|object|embed|body|head|meta)\b", re.IGNORECASE)
+# Browsers sniff the start of a file to guess its type: a PDF must have no markup there.
+_PDF_HEADER = re.compile(rb"%PDF-[12]\.\d")
+_SNIFFED_PREFIX = 1024
 
 
 class UploadError(ValueError):
@@ -70,7 +82,34 @@ def check(data: bytes, *, filename: str, allowed: set[str], max_bytes: int) -> C
         kinds = ", ".join(sorted(_KIND_NAMES[kind] for kind in allowed))
         raise UploadError(f"Le fichier « {filename} » n'est pas d'un type accepté ({kinds}).")
     content_type, extension = sniffed
+    problem = _content_problem(data, content_type)
+    if problem:
+        raise UploadError(f"Le fichier « {filename} » {problem}")
     return CheckedFile(data=data, content_type=content_type, filename=_clean_filename(filename, extension))
+
+
+def _content_problem(data: bytes, content_type: str) -> str | None:
+    """Check that the file really is what its first bytes claim, and nothing more: the French reason, or None."""
+    if content_type == "application/pdf":
+        # Before its first object a PDF holds only its header and a comment: markup there is a polyglot.
+        first_object = data.find(b" obj", 0, _SNIFFED_PREFIX)
+        if not _PDF_HEADER.match(data) or _MARKUP.search(data[: first_object if first_object > 0 else _SNIFFED_PREFIX]):
+            return "n'est pas un PDF valide."
+        return None
+    if _MARKUP.search(data):
+        return "contient du code (HTML, SVG ou script) : seules les vraies images sont acceptées."
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(BytesIO(data)) as image:
+                if image.format != _PILLOW_FORMATS[content_type]:
+                    return "n'est pas une image valide."
+                width, height = image.size
+                if width * height > MAX_IMAGE_PIXELS:
+                    return f"est une image trop grande ({width} × {height} pixels)."
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombWarning, Image.DecompressionBombError):
+        return "n'est pas une image valide ou est endommagé."
+    return None
 
 
 def save(checked: CheckedFile) -> StoredFile:
@@ -87,15 +126,20 @@ def save(checked: CheckedFile) -> StoredFile:
 
 
 def send_stored(sha256: str, *, content_type: str, filename: str) -> Response:
-    """Stream a stored file: images inline, PDFs as downloads, never interpreted as HTML."""
+    """Stream a stored file: raster images inline, anything else as a download, never interpreted as HTML."""
+    inline = content_type in RASTER_IMAGES
+    if not inline and content_type != "application/pdf":
+        content_type = "application/octet-stream"  # a type we never accept: a download the browser cannot run
     response = send_file(
         BytesIO(read(sha256)),
         mimetype=content_type,
-        as_attachment=content_type == "application/pdf",
+        as_attachment=not inline,
         download_name=filename,
         max_age=0,
     )
-    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    # Even opened directly, the file runs no script and is never a frame of someone else's page.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox; frame-ancestors 'none'"
+    response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -19,6 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from passerelle import create_app, migrate
+from passerelle.auth.sessions import start_session_clock
 from passerelle.db import db, make_engine
 from passerelle.models import User
 from tests import factories
@@ -120,6 +121,7 @@ def login_as(client: FlaskClient, user: User) -> None:
     with client.session_transaction() as flask_session:
         flask_session["_user_id"] = user.get_id()
         flask_session["_fresh"] = True
+        start_session_clock(flask_session)  # the login time and last activity the session timeouts check
 
 
 @pytest.fixture

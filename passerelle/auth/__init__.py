@@ -7,6 +7,7 @@ import hmac
 
 from flask import Blueprint, Flask
 
+from passerelle.auth import sessions
 from passerelle.db import db
 from passerelle.extensions import login_manager
 from passerelle.models import User
@@ -21,6 +22,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_user_from_session)
+    sessions.init_app(app)
 
 
 def session_id_for(user: User) -> str:

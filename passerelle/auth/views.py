@@ -87,6 +87,8 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    # Nothing of this visit is kept (simulations, pending redirects): the next person on this browser starts afresh.
+    flask_session.clear()
     logout_user()
     flash("Vous êtes déconnecté(e).", "info")
     return redirect(url_for("public.index"))
@@ -99,7 +101,10 @@ def signup():
     form = SignupForm()
     if form.validate_on_submit():
         problems = password_problems(
-            form.password.data, email=form.email.data, min_length=current_app.config["PASSWORD_MIN_LENGTH"]
+            form.password.data,
+            email=form.email.data,
+            full_name=form.full_name.data or "",
+            min_length=current_app.config["PASSWORD_MIN_LENGTH"],
         )
         form.password.errors = list(form.password.errors) + problems
         existing = ops.find_user_by_email(db.session, form.email.data)
@@ -179,7 +184,10 @@ def password_reset(token: str):
     form = NewPasswordForm()
     if form.validate_on_submit():
         problems = password_problems(
-            form.password.data, email=user.email, min_length=current_app.config["PASSWORD_MIN_LENGTH"]
+            form.password.data,
+            email=user.email,
+            full_name=user.full_name,
+            min_length=current_app.config["PASSWORD_MIN_LENGTH"],
         )
         if problems:
             form.password.errors = list(form.password.errors) + problems
@@ -218,6 +226,7 @@ def password_change():
             problems = password_problems(
                 form.password.data,
                 email=current_user.email,
+                full_name=current_user.full_name,
                 min_length=current_app.config["PASSWORD_MIN_LENGTH"],
             )
             if problems:
