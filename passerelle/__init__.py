@@ -16,7 +16,7 @@ DOMAIN_PACKAGES = ("capture", "landlord_portal", "agency_backoffice")
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints, CLI."""
-    from passerelle import admin, api, auth, cli, errors, formatting, jobs, mail, public, security
+    from passerelle import admin, api, auth, cli, errors, formatting, health, jobs, log, mail, public, security
     from passerelle.config import load_config
     from passerelle.db import db
     from passerelle.extensions import csrf
@@ -25,6 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(load_config(app.instance_path, config))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    log.init_app(app)  # first: its before_request starts the request's clock and id before any other
     load_all_models()
     db.init_app(app)
     csrf.init_app(app)
@@ -34,6 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     jobs.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    health.init_app(app)
 
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)

@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(jobs_group)
     app.cli.add_command(scheduler_command)
     app.cli.add_command(api_token_group)
+    app.cli.add_command(backup_group)
 
 
 # --- database -------------------------------------------------------------------------------------
@@ -406,3 +407,104 @@ def api_token_revoke(token_id: int) -> None:
     revoke_token(db.session, token, by=None)
     db.session.commit()
     click.echo(f"Jeton n° {token_id} révoqué.")
+
+
+# --- backups ----------------------------------------------------------------------------------------------
+
+
+@click.group("backup", help="Sauvegarde et restauration de la base et des documents stockés (voir docs/operations.md).")
+def backup_group() -> None:
+    pass
+
+
+@backup_group.command("create", help="Sauvegarder la base et les documents dans DIR (dossier neuf ou vide).")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def backup_create(directory: Path) -> None:
+    from passerelle.backup import BackupError, create_backup, upload_folder_of
+
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    try:
+        manifest = create_backup(db.engine, upload_folder_of(app), directory)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    rows = sum(manifest.tables.values())
+    click.echo(
+        f"Sauvegarde écrite dans {directory} : base {manifest.engine} ({len(manifest.tables)} tables, {rows} lignes, "
+        f"révision {', '.join(manifest.revisions) or 'aucune'}), {len(manifest.documents)} document(s)."
+    )
+    if manifest.missing_documents:
+        click.echo(
+            f"Attention : {len(manifest.missing_documents)} document(s) référencé(s) par la base sont absents du "
+            "dossier des documents (listés dans manifest.json, missing_documents).",
+            err=True,
+        )
+
+
+_database_url_option = click.option(
+    "--database-url", required=True, help="Base cible, VIDE (ex. postgresql://utilisateur@hôte/base_neuve)."
+)
+
+
+@backup_group.command("restore", help="Restaurer la sauvegarde DIR dans une base vide et un dossier de documents vide.")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_database_url_option
+@click.option(
+    "--upload-folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Dossier des documents à remplir (par défaut : UPLOAD_FOLDER de la configuration).",
+)
+@with_appcontext
+def backup_restore(directory: Path, database_url: str, upload_folder: Path | None) -> None:
+    from passerelle.backup import BackupError, restore_backup, upload_folder_of
+
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    folder = upload_folder or upload_folder_of(app)
+    try:
+        manifest = restore_backup(directory, database_url, folder)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"Restauré : {sum(manifest.tables.values())} lignes dans {len(manifest.tables)} tables, "
+        f"{len(manifest.documents)} document(s) dans {folder}. Vérifiez avec « passerelle backup verify » "
+        "sur une autre base neuve si besoin."
+    )
+
+
+@backup_group.command(
+    "verify",
+    help="Restaurer DIR dans une base VIDE et un dossier neuf, puis comparer au manifeste (lignes, empreintes).",
+)
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_database_url_option
+@click.option(
+    "--upload-folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Dossier (vide) où restaurer les documents (par défaut : un dossier temporaire, supprimé ensuite).",
+)
+@with_appcontext
+def backup_verify(directory: Path, database_url: str, upload_folder: Path | None) -> None:
+    import tempfile
+
+    from passerelle.backup import BackupError, verify_backup
+
+    with tempfile.TemporaryDirectory(prefix="passerelle-verify-") as scratch:
+        try:
+            report = verify_backup(directory, database_url, upload_folder or Path(scratch) / "uploads")
+        except BackupError as exc:
+            raise click.ClickException(f"Vérification impossible : {exc}") from exc
+    width = max((len(name) for name, _, _ in report.tables), default=10)
+    click.echo(f"{'Table':<{width}}  {'sauvegardé':>10}  {'restauré':>10}")
+    for name, expected, restored in report.tables:
+        mark = "" if expected == restored else "  <-- écart"
+        click.echo(f"{name:<{width}}  {_count(expected):>10}  {_count(restored):>10}{mark}")
+    click.echo(f"Documents : {report.documents_expected} sauvegardé(s), {report.documents_restored} restauré(s).")
+    if not report.ok:
+        for problem in report.problems:
+            click.echo(f"  - {problem}", err=True)
+        raise click.ClickException(f"Vérification échouée : {len(report.problems)} écart(s) avec la sauvegarde.")
+    click.echo("Vérification réussie : lignes, révision du schéma et empreintes des documents identiques.")
+
+
+def _count(value: int | None) -> str:
+    return "absente" if value is None else str(value)

@@ -53,7 +53,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     """Create an engine; SQLite gets real transactions (savepoints) and enforced foreign keys."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    engine = create_engine(url, echo=echo, future=True)
+    # Database errors quote their statement's parameters (e-mails, names, amounts) unless told not to: they reach
+    # the logs. SQL_ECHO (development) shows them on purpose.
+    engine = create_engine(url, echo=echo, future=True, hide_parameters=not echo)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     return engine

@@ -1,13 +1,12 @@
-"""French error pages and logging set-up."""
+"""French error pages; a 500 page quotes the request id (logging itself is set up by ``passerelle.log``)."""
 
 from __future__ import annotations
-
-import logging
 
 from flask import Flask, Response, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from passerelle.log import current_request_id, loggable_path
 from passerelle.reference.queries import MissingParameter
 
 MESSAGES = {
@@ -25,9 +24,6 @@ MESSAGES = {
 
 
 def init_app(app: Flask) -> None:
-    if not app.logger.handlers or app.config["PASSERELLE_ENV"] == "development":
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):
         return _render(
@@ -60,8 +56,12 @@ def init_app(app: Flask) -> None:
     def _internal(error: Exception):
         if isinstance(error, HTTPException):
             return _http(error)
-        app.logger.exception("Erreur interne sur %s %s", request.method, request.path)
-        return _render(500, *MESSAGES[500])
+        app.logger.exception("Erreur interne sur %s %s", request.method, loggable_path())
+        title, text = MESSAGES[500]
+        request_id = current_request_id()
+        if request_id:
+            text += f" Référence de l'erreur à communiquer au support : {request_id}."
+        return _render(500, title, text)
 
 
 def _render(code: int, title: str, text: str) -> Response:

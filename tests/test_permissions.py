@@ -24,6 +24,7 @@ from agency_backoffice.rules.arrears import arrears_amount
 from agency_backoffice.rules.ledger import month_start, next_month
 from capture.models import IMLMode
 from passerelle.models import OrganisationKind, Role, User
+from passerelle.models.jobs import SchedulerHeartbeat
 from passerelle.security import ROLE_HOME
 from tests.conftest import login_as
 from tests.factories import Factory
@@ -109,6 +110,9 @@ EXPECTATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("api.communes", "GET"): everyone(422),  # no query: a French message, never a 500
     ("public.terms", "GET"): everyone(OK),
     ("public.privacy", "GET"): everyone(OK),
+    ("health.livez", "GET"): everyone(OK),
+    # The world holds a fresh heartbeat of an active scheduler (tests/test_health.py covers every 503).
+    ("health.healthz", "GET"): everyone(OK),
     ("auth.login", "GET"): ANONYMOUS_ONLY,
     ("auth.login", "POST"): ANONYMOUS_ONLY,  # empty form: re-displayed with errors
     ("auth.logout", "POST"): everyone("redirect:/"),
@@ -441,6 +445,7 @@ def world(app: Flask, make: Factory, parameters: None) -> World:
     metropolis = make.organisation(kind=OrganisationKind.METROPOLIS, territory=territory)
     landlord_a = make.user(Role.LANDLORD)
     staff_op1 = make.staff(operator_1)
+    make.session.add(SchedulerHeartbeat(name="matrix:1", pid=1, host="matrix", holds_lock=True))
     with app.app_context():
         unit, case, document, incident = make.captured_unit_with_incident(landlord_a, operator_1)
         agreement = make.agreement(case)
