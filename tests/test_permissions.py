@@ -110,6 +110,7 @@ EXPECTATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("api.communes", "GET"): everyone(422),  # no query: a French message, never a 500
     ("public.terms", "GET"): everyone(OK),
     ("public.privacy", "GET"): everyone(OK),
+    ("public.accessibility", "GET"): everyone(OK),
     ("health.livez", "GET"): everyone(OK),
     # The world holds a fresh heartbeat of an active scheduler (tests/test_health.py covers every 503).
     ("health.healthz", "GET"): everyone(OK),
