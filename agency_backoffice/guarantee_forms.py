@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from wtforms import BooleanField, DateField, IntegerField, RadioField, StringField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
 
 from agency_backoffice.models import GuaranteeKind, VisaleArea
-from passerelle.forms import Between, Form, FrenchDecimalField, MultiCheckboxField, choices
+from passerelle.forms import Between, Form, FrenchDecimalField, MultiCheckboxField, Optional, choices
 
 REQUIRED = "Ce champ est obligatoire."
 CHOOSABLE_AREAS = (VisaleArea.LARGE_AGGLOMERATION, VisaleArea.OTHER)

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from wtforms import BooleanField, DateField, FieldList, FormField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional
 
 from agency_backoffice.household_input import PLACE_KINDS, HouseholdInput, MemberInput, PlaceInput
 from agency_backoffice.models import (
@@ -22,7 +22,7 @@ from agency_backoffice.models import (
     Situation,
     SupportIntensity,
 )
-from passerelle.forms import Between, Form, FrenchDecimalField, MultiCheckboxField, choices
+from passerelle.forms import Between, Form, FrenchDecimalField, MultiCheckboxField, NumberRange, choices
 
 REQUIRED = "Ce champ est obligatoire."
 MEMBER_ROWS = 10

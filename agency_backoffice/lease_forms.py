@@ -6,11 +6,11 @@ from decimal import Decimal
 from typing import Any
 
 from wtforms import DateField, Field, IntegerField, SelectField, StringField, TextAreaField, ValidationError
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from agency_backoffice.models import ChargesMethod, Lease, LeaseAnnex, LeaseEndReason, LeaseSignatureMethod
 from agency_backoffice.operations.leases import LeaseInput
-from passerelle.forms import Between, Form, FrenchDecimalField, MultiCheckboxField, choices
+from passerelle.forms import Between, Form, FrenchDecimalField, MultiCheckboxField, NumberRange, choices
 
 REQUIRED = "Ce champ est obligatoire."
 TEXT = [Optional(), Length(max=2000, message="2 000 caractères au plus.")]

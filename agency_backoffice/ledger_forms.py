@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from agency_backoffice.models import MANUAL_PAYMENT_METHODS, BenefitPayer
-from passerelle.forms import Between, Form, FrenchDecimalField, choices
+from passerelle.forms import Between, Form, FrenchDecimalField, NumberRange, choices
 
 MAX_AMOUNT = 100_000
 

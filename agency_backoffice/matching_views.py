@@ -175,6 +175,9 @@ def matching_settings():
             except InvalidOperation:
                 errors.append(f"{defaults[key].label} : « {value} » n'est pas un nombre.")
                 continue
+            if not number.is_finite():  # « NaN », « sNaN », « Infinity » parse but are no setting
+                errors.append(f"{defaults[key].label} : « {value} » n'est pas un nombre.")
+                continue
             if defaults[key].kind == "integer" and number != number.to_integral_value():
                 errors.append(f"{defaults[key].label} : un nombre entier est attendu.")
                 continue

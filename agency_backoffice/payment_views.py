@@ -16,7 +16,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import HiddenField, SelectField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from agency_backoffice import bp as staff_bp
 from agency_backoffice.models import EntryKind, LeaseStatus, LedgerEntry, PaymentLink, PaymentLinkStatus
@@ -60,7 +60,17 @@ class PayForm(Form):
 
 
 class CardForm(Form):
-    card_token = HiddenField(validators=[DataRequired("Saisissez les données de la carte."), Length(max=200)])
+    card_token = HiddenField(
+        validators=[
+            DataRequired("Saisissez les données de la carte."),
+            Length(max=200),
+            # A Stripe.js card token; anything else is refused here rather than sent to Stripe.
+            Regexp(
+                r"^tok_[A-Za-z0-9]+$",
+                message="Carte non reconnue : vérifiez le numéro, la date d'expiration et le CVC.",
+            ),
+        ]
+    )
 
 
 class PaymentLinkForm(Form):

@@ -6,11 +6,11 @@ from typing import Any
 
 from flask_wtf.file import MultipleFileField
 from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from capture.models import ConventionLevel, IMLMode
 from capture.rules import assessment as assessment_rules
-from passerelle.forms import Between, Form, FrenchDecimalField, choices
+from passerelle.forms import Between, Form, FrenchDecimalField, NumberRange, choices
 
 ANSWERS = choices([("oui", "Conforme"), ("non", "Non conforme"), ("nsp", "À vérifier")])
 ANSWER_VALUES = {"oui": True, "non": False, "nsp": None}

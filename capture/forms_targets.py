@@ -7,10 +7,10 @@ from decimal import Decimal
 from typing import Any
 
 from wtforms import HiddenField, IntegerField, ValidationError
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms.validators import InputRequired, Optional
 
 from capture.models import ConventionLevel, IMLMode
-from passerelle.forms import Between, Form, FrenchDecimalField
+from passerelle.forms import Between, Form, FrenchDecimalField, NumberRange
 
 MAX_UNITS = 100_000
 UNITS = NumberRange(

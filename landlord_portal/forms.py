@@ -12,10 +12,10 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Regexp
 
 from capture.models import ConventionLevel, Heating, IMLMode, IncidentKind, LandlordKind
-from passerelle.forms import Between, CommuneField, FrenchDecimalField, choices
+from passerelle.forms import Between, CommuneField, FrenchDecimalField, Optional, choices
 from passerelle.forms import Form as FlaskForm
 
 REQUIRED = "Ce champ est obligatoire."

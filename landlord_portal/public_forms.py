@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, StringField, TelField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+
+from passerelle.forms import Form as FlaskForm
 
 REQUIRED = "Ce champ est obligatoire."
 EMAIL = "Saisissez une adresse e-mail valide, par exemple nom@exemple.fr."

@@ -98,10 +98,10 @@ def _amount(payload: Mapping[str, Any], name: str, what: str, errors: dict[str, 
         message = f"{what[0].upper()}{what[1:]} doit être un montant en euros, par exemple 500 ou 512,34."
     elif value <= 0:
         message = f"Indiquez un montant supérieur à 0 pour {what}."
+    elif value > MAX_MONTHLY:  # before quantize, which fails on a huge number (1e308)
+        message = f"Valeur improbable pour {what} : 20 000 € par mois au plus."
     elif value != value.quantize(rules.CENT):
         message = f"{what[0].upper()}{what[1:]} se compte en euros et centimes : 2 décimales au plus."
-    elif value > MAX_MONTHLY:
-        message = f"Valeur improbable pour {what} : 20 000 € par mois au plus."
     else:
         return value
     errors.setdefault(name, []).append(message)

@@ -49,7 +49,7 @@ def ping():
 @bp.route("/communes")
 @limiter.limit(public_rate_limit)
 def communes():
-    text = (request.args.get("q") or "").strip()
+    text = (request.args.get("q") or "").replace("\x00", "").strip()  # PostgreSQL refuses NUL in a text
     if len(text) < 2:
         return error_response(422, "Saisissez au moins 2 caractères.", {"q": ["Au moins 2 caractères."]})
     if len(text) > 60:
@@ -145,7 +145,12 @@ KERNEL_PATHS = {
                     "schema": {"type": "string", "minLength": 2, "maxLength": 60},
                     "description": "Début du nom ou du code INSEE",
                 },
-                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 20}},
+                {
+                    "name": "limit",
+                    "in": "query",
+                    "schema": {"type": "integer", "default": 10},
+                    "description": "Nombre de communes au plus, ramené entre 1 et 20",
+                },
             ],
             "responses": {
                 "200": {

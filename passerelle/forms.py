@@ -7,9 +7,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, SelectChoice, SelectMultipleField, StringField, ValidationError
+from werkzeug.datastructures import MultiDict
+from wtforms import Field, SelectChoice, SelectMultipleField, StringField, ValidationError, validators
 from wtforms.fields import DecimalField
+from wtforms.validators import StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
+
+MAX_DECIMAL = Decimal(10) ** 10
 
 
 class FrenchDecimalField(DecimalField):
@@ -24,6 +28,8 @@ class FrenchDecimalField(DecimalField):
             return
         raw = str(valuelist[0]).strip()
         if raw == "":
+            # Blank is no amount: InputRequired then asks for one (it would let « » through otherwise).
+            self.raw_data = [""]
             self.data = None
             return
         cleaned = raw.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace("€", "").replace(",", ".")
@@ -35,6 +41,9 @@ class FrenchDecimalField(DecimalField):
         if not value.is_finite():
             self.data = None
             raise ValueError("Saisissez un nombre, par exemple 45,5.")
+        if abs(value) >= MAX_DECIMAL:  # 1e309: no amount, surface or rate of ours; Numeric(12, 2) could not store it
+            self.data = None
+            raise ValueError("Nombre trop grand.")
         self.data = value
 
     def _value(self) -> str:
@@ -54,6 +63,52 @@ class Form(FlaskForm):
 
     class Meta:
         locales = ("fr_FR", "fr")
+
+        def wrap_formdata(self, form: Any, formdata: Any) -> Any:
+            """Drop NUL characters from the submitted texts: PostgreSQL refuses them in a text column."""
+            formdata = super().wrap_formdata(form, formdata)  # type: ignore[misc]
+            if formdata is None or not any("\x00" in value for value in _texts(formdata)):
+                return formdata
+            return MultiDict(
+                [
+                    (key, value.replace("\x00", "") if isinstance(value, str) else value)
+                    for key, value in formdata.items(multi=True)
+                ]
+            )
+
+
+def _texts(formdata: Any) -> Iterable[str]:
+    return (value for _key, value in formdata.items(multi=True) if isinstance(value, str))
+
+
+class Optional(validators.Optional):
+    """WTForms' Optional, safe on choice fields: a blank-looking value (« \\t ») is dropped, not kept.
+
+    WTForms' Optional clears the « not a valid choice » error of such a value but leaves it in ``field.data``,
+    where the view then fails on it (``IMLMode("\\t")``); for a multiple choice it looks at the first value only.
+    """
+
+    def __call__(self, form: Any, field: Any) -> None:
+        try:
+            super().__call__(form, field)
+        except StopValidation:
+            if getattr(field, "choices", None) is not None and getattr(field, "validate_choice", True):
+                valid = {str(choice[0]) for choice in field.iter_choices()}
+                if isinstance(field.data, list):
+                    field.data = [value for value in field.data if str(value) in valid]
+                elif field.data is not None and str(field.data) not in valid:
+                    field.data = None
+            raise
+
+
+class NumberRange(validators.NumberRange):
+    """WTForms' NumberRange, without its OverflowError on a huge integer (``math.isnan(10**400)``)."""
+
+    def __call__(self, form: Any, field: Any) -> None:
+        try:
+            super().__call__(form, field)
+        except OverflowError:
+            raise ValidationError(self.message or "Nombre hors des limites permises.") from None
 
 
 class Between:

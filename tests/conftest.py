@@ -24,8 +24,9 @@ from passerelle.db import db, make_engine
 from passerelle.models import User
 from tests import factories
 
-# localstripe (a local Stripe API) and signed webhook payloads, for the online payment tests.
-pytest_plugins = ["tests.stripe_support"]
+# localstripe (a local Stripe API) and signed webhook payloads, for the online payment tests; the fuzzers' case
+# counts (test-artifacts/fuzz-report.json), which must also run in the pytest-xdist controller.
+pytest_plugins = ["tests.stripe_support", "tests.fuzz.report"]
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 IN_CI = os.environ.get("CI", "").lower() == "true"

@@ -243,6 +243,8 @@ def end_lease(
         errors["notice_on"] = "Le congé ne peut pas être daté après la sortie."
     if lease.activated_on is not None and ended_on < lease.activated_on:
         errors["ended_on"] = "La sortie ne peut pas précéder l'entrée dans les lieux."
+    if ended_on > today + timedelta(days=5 * 366):  # a typing error (9999), and the stock date would overflow
+        errors["ended_on"] = "Date improbable : plus de cinq ans après aujourd'hui."
     if errors:
         raise LeaseError(errors)
     close_lease(session, lease, ended_on=ended_on, reason=reason, notice_on=notice_on, note=note)

@@ -24,11 +24,14 @@ from passerelle.reference.queries import parameters_at
 
 
 def count_available(session: Session, operator_id: int) -> int:
-    return session.scalar(
-        select(func.count())
-        .select_from(StockEntry)
-        .where(StockEntry.operator_id == operator_id, StockEntry.status == StockStatus.AVAILABLE)
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(StockEntry)
+            .where(StockEntry.operator_id == operator_id, StockEntry.status == StockStatus.AVAILABLE)
+        )
+        or 0
+    )
 
 
 def available_entries(

@@ -129,6 +129,8 @@ def _text(name: str) -> Callable[[Any], str]:
 def _str(value: Any) -> str:
     if not isinstance(value, str):
         raise TypeError("texte attendu.")
+    if "\x00" in value:  # PostgreSQL refuses it in a text column
+        raise ValueError("caractère nul interdit dans un texte.")
     return value
 
 
@@ -167,7 +169,8 @@ def _amount(value: Any) -> Decimal:
     if isinstance(value, str):
         return parse_amount(value)
     amount = Decimal(value)
-    if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
+    # The magnitude first: quantize fails on a huge number (1e30), and Numeric(12, 2) could not store it anyway.
+    if not amount.is_finite() or not 0 <= amount < 10**10 or amount != amount.quantize(Decimal("0.01")):
         raise ValueError(f"montant invalide « {value} » (nombre positif, 2 décimales au plus).")
     return amount
 

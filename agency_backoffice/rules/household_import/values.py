@@ -84,7 +84,8 @@ def parse_date(text: str) -> date:
 def parse_amount(text: str) -> Decimal:
     """A non-negative amount in euros: ``1 234,56``, ``1234.56``, ``612,5 €``."""
     cleaned = re.sub(r"[\s\u00a0\u202f€]", "", text).replace(",", ".")
-    if not _AMOUNT.fullmatch(cleaned):
+    # At most 10 digits before the point: the database keeps amounts as Numeric(12, 2).
+    if not _AMOUNT.fullmatch(cleaned) or len(cleaned.split(".")[0].lstrip("0")) > 10:
         raise ValueError(f"montant invalide « {text} » (attendu un nombre d'euros positif, par exemple 1 234,56)")
     return Decimal(cleaned)
 
