@@ -34,11 +34,15 @@ _CENT, _UNIT = Decimal("0.01"), Decimal(1)
 
 
 def _fr_euros(value: Decimal, cents: bool) -> str:
-    rounded = value.quantize(_CENT if cents else _UNIT, rounding=ROUND_HALF_EVEN)
-    digits = f"{abs(rounded):,.2f}" if cents else f"{abs(rounded):,.0f}"
-    whole, _, fraction = digits.partition(".")
-    text = whole.replace(",", "\u202f") + ("," + fraction if cents else "")
-    return f"{'-' if rounded.is_signed() else ''}{text}\u00a0€"
+    return _fr_number(value, 2 if cents else 0) + "\u00a0€"
+
+
+def _fr_number(value: Decimal, digits: int) -> str:
+    """``1 234,5`` with exactly ``digits`` decimals, rounded half to even, as Babel's fr_FR patterns write it."""
+    rounded = value.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_EVEN)
+    text = f"{abs(rounded):,.{digits}f}"
+    whole, _, fraction = text.partition(".")
+    return ("-" if rounded.is_signed() else "") + whole.replace(",", "\u202f") + ("," + fraction if digits else "")
 
 
 def number(value: Decimal | int | float | None, digits: int = 2) -> str:
@@ -50,6 +54,8 @@ def number(value: Decimal | int | float | None, digits: int = 2) -> str:
 def percent(value: Decimal | float | None, digits: int = 0) -> str:
     if value is None:
         return "—"
+    if isinstance(value, Decimal | int) and not isinstance(value, bool) and Decimal(value).is_finite():
+        return _fr_number(Decimal(value) * 100, digits) + "\u00a0%"  # as Babel writes it, without its cost
     pattern = f"#,##0.{'0' * digits}\u00a0%" if digits else "#,##0\u00a0%"
     return format_percent(value, format=pattern, locale=LOCALE)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_percent
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -57,3 +57,14 @@ def test_money_rounds_half_to_even_like_babel() -> None:
     assert money(Decimal("1234.565")) == f"1{NNBSP}234,56{NBSP}€"
     assert money(Decimal("1234.575")) == f"1{NNBSP}234,58{NBSP}€"
     assert money(Decimal("-0.001")) == f"-0,00{NBSP}€"
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.decimals(min_value=Decimal("-1000"), max_value=Decimal("1000"), places=5, allow_nan=False)
+    | st.integers(min_value=-(10**6), max_value=10**6),
+    st.sampled_from([0, 1, 2]),
+)
+def test_percent_writes_what_babel_writes(value: Decimal | int, digits: int) -> None:
+    pattern = f"#,##0.{'0' * digits}\u00a0%" if digits else "#,##0\u00a0%"
+    assert percent(value, digits) == format_percent(value, format=pattern, locale="fr_FR")

@@ -363,25 +363,36 @@ def rank_households(session: Session, entry: StockEntry, on: date) -> UnitRankin
     """Eligible waiting households for a unit, best score first; the others counted by reason."""
     params = matching_parameters(session, entry.operator_id, on)
     stock = stock_facts(session, [entry], on)
-    households = data.waiting_households(session, entry.operator_id)
+    unit = stock.facts[0]
     opened = data.open_proposals(session, entry.operator_id)
+    # Every waiting household is checked from its facts (read column by column); only the eligible ones are
+    # loaded as records, to be scored with their housing benefit and shown.
+    reasons: Counter[str] = Counter()
+    excluded_total = 0
+    eligible: set[int] = set()
+    for facts in waiting_household_facts(session, entry.operator_id, on):
+        failures = [f.message for f in assess_pair(facts, unit, on, params).failures]
+        busy = opened.by_household.get(facts.id)
+        if busy is not None and busy.stock_entry_id != entry.id:
+            failures.append(f"Une proposition est déjà en cours pour ce ménage (n° {busy.id})")
+        if failures:
+            excluded_total += 1
+            reasons.update({_reason_kind(message) for message in failures})
+        else:
+            eligible.add(facts.id)
+    households = data.waiting_households(session, entry.operator_id, ids=eligible) if eligible else []
     candidates = _candidates(
         session,
-        [(h, entry, stock.facts[0], stock.notices[entry.id]) for h in households],
+        [(h, entry, unit, stock.notices[entry.id]) for h in households],
         params,
         opened.by_household,
         on,
     )
-    ranked = sorted((c for c in candidates if c.eligible), key=_rank_key)
-    reasons: Counter[str] = Counter()
-    for c in candidates:
-        if not c.eligible:
-            reasons.update({_reason_kind(message) for message in c.failures})
     return UnitRanking(
         entry=entry,
-        ranked=ranked,
+        ranked=sorted((c for c in candidates if c.eligible), key=_rank_key),
         excluded=reasons.most_common(),
-        excluded_total=sum(1 for c in candidates if not c.eligible),
+        excluded_total=excluded_total,
         proposal=opened.by_entry.get(entry.id),
     )
 
