@@ -23,6 +23,18 @@ from passerelle.models import (
 
 PASSWORD = "correct-horse-battery-staple"
 _counter = itertools.count(1)
+# Départements for made-up communes: none in Île-de-France, Corsica or overseas (rules depend on those: Visale's
+# areas, Loc'Avantages grids), none whose real communes the tests create (62, 69, 75, 80…). 24,000 codes, then the
+# cycle restarts (a test that made 24,000 communes would get a commune back).
+_MADE_UP_DEPARTEMENTS = (
+    "90", "89", "88", "87", "86", "85", "84", "83", "82", "81", "79", "76",
+    "74", "73", "72", "71", "70", "68", "67", "66", "65", "64", "61", "60",
+)  # fmt: skip
+
+
+def _made_up_insee(n: int) -> str:
+    departement = _MADE_UP_DEPARTEMENTS[(n // 1000) % len(_MADE_UP_DEPARTEMENTS)]
+    return f"{departement}{n % 1000:03d}"
 
 
 @cache
@@ -45,7 +57,7 @@ class Factory:
         **fields,
     ) -> Commune:  # type: ignore[no-untyped-def]
         n = next(_counter)
-        insee = insee or f"9{n:04d}"[-5:]
+        insee = insee or _made_up_insee(n)
         existing = self.session.get(Commune, insee)
         if existing is not None:
             return existing
