@@ -20,6 +20,20 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on", "oui"}
 
 
+def positive_number(config: Mapping[str, Any], key: str, default: float) -> float:
+    """A setting that must be a number above zero (seconds, hours…); ``default`` when unset."""
+    value = config.get(key)
+    if value is None or value == "":
+        return default
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = -1
+    if number <= 0:
+        raise ConfigurationError(f"{key}={value!r} : un nombre strictement positif est attendu.")
+    return number
+
+
 def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Build the configuration: defaults, then environment variables, then explicit overrides."""
     env = os.environ

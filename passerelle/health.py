@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from passerelle import migrate
-from passerelle.config import ConfigurationError
+from passerelle.config import ConfigurationError, positive_number
 from passerelle.db import db, utcnow
 from passerelle.extensions import csrf
 from passerelle.models import SchedulerHeartbeat
@@ -45,27 +45,14 @@ def init_app(app: Flask) -> None:
 
 def scheduler_max_age(config: Mapping[str, Any]) -> float:
     """HEALTH_SCHEDULER_MAX_AGE_SECONDS, checked against the scheduler's beat: one late beat must not alarm."""
-    max_age = _positive(config, "HEALTH_SCHEDULER_MAX_AGE_SECONDS", DEFAULT_MAX_AGE_SECONDS)
-    heartbeat = _positive(config, "SCHEDULER_HEARTBEAT_SECONDS", SCHEDULER_DEFAULT_HEARTBEAT_SECONDS)
+    max_age = positive_number(config, "HEALTH_SCHEDULER_MAX_AGE_SECONDS", DEFAULT_MAX_AGE_SECONDS)
+    heartbeat = positive_number(config, "SCHEDULER_HEARTBEAT_SECONDS", SCHEDULER_DEFAULT_HEARTBEAT_SECONDS)
     if heartbeat * 2 > max_age:
         raise ConfigurationError(
             f"HEALTH_SCHEDULER_MAX_AGE_SECONDS={max_age:g} doit valoir au moins le double de "
             f"SCHEDULER_HEARTBEAT_SECONDS={heartbeat:g} : un seul battement en retard suffirait à déclencher l'alerte."
         )
     return max_age
-
-
-def _positive(config: Mapping[str, Any], key: str, default: float) -> float:
-    value = config.get(key)
-    if value is None or value == "":
-        return default
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = -1
-    if number <= 0:
-        raise ConfigurationError(f"{key}={value!r} : un nombre strictement positif est attendu.")
-    return number
 
 
 # --- views -----------------------------------------------------------------------------------------------------

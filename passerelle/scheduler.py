@@ -38,7 +38,7 @@ from sqlalchemy import URL, Connection, Engine, create_engine, delete, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from passerelle.config import ConfigurationError
+from passerelle.config import ConfigurationError, positive_number
 from passerelle.db import db, utcnow
 from passerelle.jobs import Job, JobOutcome, registered_jobs, run_job, send_job_mails
 from passerelle.models import SchedulerHeartbeat
@@ -297,9 +297,9 @@ class Scheduler:
         self.jobs = dict(registered_jobs(app) if jobs is None else jobs)
         self.times = job_times(self.jobs, config.get("SCHEDULER_TIMES"))
         self.zone = ZoneInfo(config.get("TIMEZONE") or "Europe/Paris")
-        self.misfire_grace = timedelta(hours=_number(config, "SCHEDULER_MISFIRE_GRACE_HOURS", 12))
-        self.heartbeat_seconds = _number(config, "SCHEDULER_HEARTBEAT_SECONDS", 30)
-        self.retry_seconds = _number(config, "SCHEDULER_STANDBY_RETRY_SECONDS", 30)
+        self.misfire_grace = timedelta(hours=positive_number(config, "SCHEDULER_MISFIRE_GRACE_HOURS", 12))
+        self.heartbeat_seconds = positive_number(config, "SCHEDULER_HEARTBEAT_SECONDS", 30)
+        self.retry_seconds = positive_number(config, "SCHEDULER_STANDBY_RETRY_SECONDS", 30)
         self.lock = lock if lock is not None else scheduler_lock(app)
         self.host = socket.gethostname()[:255]
         self.pid = os.getpid()
@@ -465,19 +465,6 @@ class Scheduler:
             self.background = None
         self.release()
         self.beat()
-
-
-def _number(config: Mapping[str, Any], key: str, default: float) -> float:
-    value = config.get(key)
-    if value is None or value == "":
-        return default
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = -1
-    if number <= 0:
-        raise ConfigurationError(f"{key}={value!r} : un nombre strictement positif est attendu.")
-    return number
 
 
 def _describe(results: Mapping[str, JobStatus]) -> str:

@@ -59,24 +59,36 @@ def reference_settings(session: Session, on: date) -> dict[str, Parameter]:
 
 
 def household_facts(household: Household, on: date) -> HouseholdFacts:
+    return _facts(
+        household,
+        members=tuple(Member(age=m.age_on(on), adult=m.adult, sex=m.sex) for m in household.members),
+        monthly_resources=household.monthly_resources,
+        landlord_ids=frozenset(link.landlord_id for link in household.owner_links),
+    )
+
+
+def _facts(
+    household: Any, *, members: tuple[Member, ...], monthly_resources: Decimal, landlord_ids: frozenset[int]
+) -> HouseholdFacts:
+    """The facts of a household record or of a row with the same column names."""
     return HouseholdFacts(
         id=household.id,
         couple=household.couple,
-        members=tuple(Member(age=m.age_on(on), adult=m.adult, sex=m.sex) for m in household.members),
-        monthly_resources=household.monthly_resources,
+        members=members,
+        monthly_resources=monthly_resources,
         tax_income=household.tax_income,
         referred_on=household.referred_on,
         disability_card=household.disability_card,
         needs=frozenset(Need(value) for value in household.needs),
         situation=household.situation,
         support_intensity=household.support_intensity,
-        support_consented=household.consented,
+        support_consented=household.consent_on is not None,
         priority_flags=frozenset(PriorityFlag(value) for value in household.priority_flags),
         wished_communes=frozenset(household.wished_communes),
         place_communes=frozenset(place["commune"] for place in household.places if place.get("commune")),
         needed_by=household.needed_by,
         parked_until=household.parked_until,
-        related_landlord_ids=frozenset(link.landlord_id for link in household.owner_links),
+        related_landlord_ids=landlord_ids,
         prefers_low_floor=household.prefers_low_floor,
     )
 
@@ -141,25 +153,11 @@ def waiting_household_facts(session: Session, operator_id: int, on: date) -> lis
     ):
         links[household_id].add(landlord_id)
     return [
-        HouseholdFacts(
-            id=row.id,
-            couple=row.couple,
+        _facts(
+            row,
             members=tuple(members[row.id]),
             monthly_resources=resources[row.id],
-            tax_income=row.tax_income,
-            referred_on=row.referred_on,
-            disability_card=row.disability_card,
-            needs=frozenset(Need(value) for value in row.needs),
-            situation=row.situation,
-            support_intensity=row.support_intensity,
-            support_consented=row.consent_on is not None,
-            priority_flags=frozenset(PriorityFlag(value) for value in row.priority_flags),
-            wished_communes=frozenset(row.wished_communes),
-            place_communes=frozenset(place["commune"] for place in row.places if place.get("commune")),
-            needed_by=row.needed_by,
-            parked_until=row.parked_until,
-            related_landlord_ids=frozenset(links[row.id]),
-            prefers_low_floor=row.prefers_low_floor,
+            landlord_ids=frozenset(links[row.id]),
         )
         for row in rows
     ]
